@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Thin wrapper around kbuild for building out of tree, plus the test and
+# packaging entry points. Build for a kernel other than the running one
+# with KERNELRELEASE=<version> or KDIR=<build tree>.
+
+KERNELRELEASE ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KERNELRELEASE)/build
+PWD := $(CURDIR)
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(PWD) modules
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(PWD) INSTALL_MOD_DIR=updates modules_install
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(PWD) clean
+
+# Style, sparse, W=1 and the module's metadata, against Debian's headers.
+check-build:
+	scripts/check-build.sh
+
+e2e:
+	scripts/e2e.sh e2e
+
+demo:
+	scripts/e2e.sh demo
+
+# Everything; the last line printed is "N passed, N failed".
+check:
+	scripts/check.sh
+
+dkms-source:
+	scripts/dkms-source.sh $(or $(DESTDIR),$(PWD)/.dkms-source)
+
+.PHONY: all modules install clean check-build e2e demo check dkms-source

@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Per-user core of /dev/xen/evtchn: port tree, pending ring, bind rules.
+ *
+ * Every file keeps its own ports. A port number is trusted only within
+ * the file that bound it, and a port number the hypervisor hands out is
+ * checked against both this file's tree and the kernel's own mapping
+ * before it is used: a port closed behind our back and re-issued by Xen
+ * (the 3.10 "kernel BUG at drivers/xen/evtchn.c:264" race) is refused
+ * with an errno and counted, and the binding that still owns it is left
+ * exactly as it was.
+ */
+
+#define pr_fmt(fmt) "xen_evtchn: " fmt
+
+#include <linux/kernel.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/ratelimit.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include "evtchn_core.h"
+
+atomic_long_t npev_stats[NPEV_STAT_NR];
+
+const char *const npev_stat_names[NPEV_STAT_NR] = {
+	[NPEV_STAT_BOUND_PORTS]		= "bound_ports",
+	[NPEV_STAT_BIND_REFUSED_STALE]	= "bind_refused_stale",
+	[NPEV_STAT_BIND_REFUSED_BUSY]	= "bind_refused_busy",
+	[NPEV_STAT_CLOSE_FAILED]	= "close_failed",
+	[NPEV_STAT_RELEASE_QUARANTINED]	= "release_quarantined",
+	[NPEV_STAT_LIMIT_REFUSED]	= "limit_refused",
+	[NPEV_STAT_SPURIOUS_EVENT]	= "spurious_event",
+	[NPEV_STAT_RING_OVERFLOW]	= "ring_overflow",
+	[NPEV_STAT_BACKEND_ERROR]	= "backend_error",
+};
+
+static struct npev_port *npev_find(struct npev_user *u, u32 port)
+	__must_hold(&u->bind_mutex)
+{
+	struct rb_node *n = u->ports.rb_node;
+
+	while (n) {
+		struct npev_port *p = rb_entry(n, struct npev_port, node);
+
+		if (port < p->port)
+			n = n->rb_left;
+		else if (port > p->port)
+			n = n->rb_right;
+		else
+			return p;
+	}
+	return NULL;
+}
+
+/* The caller has checked that @p->port is not in the tree. */
+static void npev_insert(struct npev_user *u, struct npev_port *p)
+	__must_hold(&u->bind_mutex)
+{
+	struct rb_node **link = &u->ports.rb_node, *parent = NULL;
+
+	while (*link) {
+		struct npev_port *q = rb_entry(*link, struct npev_port, node);
+
+		parent = *link;
+		link = p->port < q->port ? &parent->rb_left : &parent->rb_right;
+	}
+	rb_link_node(&p->node, parent, link);
+	rb_insert_color(&p->node, &u->ports);
+	u->nr_ports++;
+	atomic_long_inc(&npev_stats[NPEV_STAT_BOUND_PORTS]);
+}
+
+static unsigned int npev_ring_max(struct npev_user *u)
+{
+	u32 nr = u->ops->nr_channels();
+
+	return nr > NPEV_RING_MIN ? roundup_pow_of_two(nr) : NPEV_RING_MIN;
+}
+
+/*
+ * Make room for one pending entry per bound port, plus the one about to be
+ * bound, so that a file which reads its events never overflows.
+ */
+static int npev_ring_reserve(struct npev_user *u, unsigned int nr)
+	__must_hold(&u->bind_mutex)
+{
+	unsigned int size, i;
+	u32 *ring, *old;
+
+	if (nr <= u->ring_size)
+		return 0;
+	size = max(NPEV_RING_MIN, u->ring_size * 2);
+	if (size > npev_ring_max(u))
+		return 0; /* already one slot per port the interface has */
+
+	ring = kvmalloc_array(size, sizeof(*ring), GFP_KERNEL);
+	if (!ring)
+		return -ENOMEM;
+
+	mutex_lock(&u->ring_cons_mutex);
+	spin_lock_irq(&u->ring_prod_lock);
+	/* Indices run freely; each entry moves to its slot in the new size. */
+	for (i = u->ring_cons; i != u->ring_prod; i++)
+		ring[i & (size - 1)] = u->ring[i & (u->ring_size - 1)];
+	old = u->ring;
+	u->ring = ring;
+	u->ring_size = size;
+	spin_unlock_irq(&u->ring_prod_lock);
+	mutex_unlock(&u->ring_cons_mutex);
+
+	kvfree(old);
+	return 0;
+}
+
+struct npev_user *npev_user_alloc(const struct npev_ops *ops,
+				  const char *name, unsigned int max_ports)
+{
+	struct npev_user *u = kzalloc(sizeof(*u), GFP_KERNEL);
+
+	if (!u)
+		return NULL;
+	u->name = kstrdup(name, GFP_KERNEL);
+	if (!u->name) {
+		kfree(u);
+		return NULL;
+	}
+	u->ops = ops;
+	u->ports = RB_ROOT;
+	u->max_ports = max_ports;
+	u->restrict_domid = NPEV_UNRESTRICTED;
+	mutex_init(&u->bind_mutex);
+	mutex_init(&u->ring_cons_mutex);
+	spin_lock_init(&u->ring_prod_lock);
+	init_waitqueue_head(&u->wait);
+	return u;
+}
+
+/* Close a port this file allocated but never attached. */
+static void npev_close_unattached(struct npev_user *u, u32 port)
+{
+	int rc = u->ops->close(port);
+
+	if (rc) {
+		npev_stat_inc(NPEV_STAT_CLOSE_FAILED);
+		pr_warn_ratelimited("%s: closing unattached port %u failed: %d\n",
+				    u->name, port, rc);
+	}
+}
+
+/*
+ * Record a port the hypervisor has just given this file (or, for a static
+ * port, the one the user named) and start delivering its events.
+ */
+static int npev_bind_port(struct npev_user *u, u32 port, bool is_static)
+	__must_hold(&u->bind_mutex)
+{
+	struct npev_port *p;
+	int rc;
+
+	if (npev_find(u, port)) {
+		/*
+		 * Xen hands out the lowest free port, so this is a port of
+		 * ours that was closed behind our back and re-issued. It is
+		 * live again under the binding we still hold: leave both to
+		 * that binding, which will close it when it is unbound.
+		 */
+		npev_stat_inc(NPEV_STAT_BIND_REFUSED_STALE);
+		pr_warn_ratelimited("%s: port %u re-issued while still bound here; was it closed behind our back?\n",
+				    u->name, port);
+		return -EEXIST;
+	}
+	if (u->ops->port_in_use(port)) {
+		/* The same, for a binding elsewhere in this kernel. */
+		npev_stat_inc(NPEV_STAT_BIND_REFUSED_BUSY);
+		pr_warn_ratelimited("%s: port %u is already handled in this kernel\n",
+				    u->name, port);
+		return -EBUSY;
+	}
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p) {
+		rc = -ENOMEM;
+		goto close;
+	}
+	p->user = u;
+	p->port = port;
+	p->is_static = is_static;
+	p->enabled = true;
+
+	rc = npev_ring_reserve(u, u->nr_ports + 1);
+	if (rc)
+		goto free;
+	rc = u->ops->attach(p, u->name);
+	if (rc) {
+		/* attach() has released the port already. */
+		kfree(p);
+		return rc;
+	}
+	npev_insert(u, p);
+	return 0;
+
+free:
+	kfree(p);
+close:
+	if (!is_static)
+		npev_close_unattached(u, port);
+	return rc;
+}
+
+struct npev_bind_req {
+	enum { NPEV_REQ_VIRQ, NPEV_REQ_INTERDOMAIN, NPEV_REQ_UNBOUND } type;
+	u32 arg;		/* the virq, or the remote domain */
+	u32 remote_port;	/* NPEV_REQ_INTERDOMAIN only */
+};
+
+bool npev_is_restricted(struct npev_user *u)
+{
+	return READ_ONCE(u->restrict_domid) != NPEV_UNRESTRICTED;
+}
+
+/* May this file bind one more port for @req? */
+static int npev_may_bind(struct npev_user *u, const struct npev_bind_req *req)
+	__must_hold(&u->bind_mutex)
+{
+	/* A restricted file may only connect to its one domain. */
+	if (u->restrict_domid != NPEV_UNRESTRICTED &&
+	    (req->type != NPEV_REQ_INTERDOMAIN ||
+	     req->arg != u->restrict_domid))
+		return -EACCES;
+	if (u->nr_ports >= u->max_ports) {
+		npev_stat_inc(NPEV_STAT_LIMIT_REFUSED);
+		pr_warn_ratelimited("%s: refusing a bind over max_user_ports (%u)\n",
+				    u->name, u->max_ports);
+		return -EMFILE;
+	}
+	return 0;
+}
+
+static int npev_alloc(struct npev_user *u, const struct npev_bind_req *req,
+		      u32 *port)
+{
+	switch (req->type) {
+	case NPEV_REQ_VIRQ:
+		return u->ops->bind_virq(req->arg, port);
+	case NPEV_REQ_INTERDOMAIN:
+		return u->ops->bind_interdomain(req->arg, req->remote_port,
+						port);
+	default:
+		return u->ops->alloc_unbound(req->arg, port);
+	}
+}
+
+/* Returns the new port, or a negative errno. */
+static int npev_bind_new(struct npev_user *u, const struct npev_bind_req *req)
+{
+	u32 port;
+	int rc;
+
+	mutex_lock(&u->bind_mutex);
+	rc = npev_may_bind(u, req);
+	if (!rc)
+		rc = npev_alloc(u, req, &port);
+	if (!rc)
+		rc = npev_bind_port(u, port, false);
+	mutex_unlock(&u->bind_mutex);
+	return rc ? rc : (int)port;
+}
+
+int npev_bind_virq(struct npev_user *u, u32 virq)
+{
+	struct npev_bind_req req = { .type = NPEV_REQ_VIRQ, .arg = virq };
+
+	return npev_bind_new(u, &req);
+}
+
+int npev_bind_interdomain(struct npev_user *u, u32 remote_dom,
+			  u32 remote_port)
+{
+	struct npev_bind_req req = {
+		.type = NPEV_REQ_INTERDOMAIN,
+		.arg = remote_dom,
+		.remote_port = remote_port,
+	};
+
+	return npev_bind_new(u, &req);
+}
+
+int npev_bind_unbound(struct npev_user *u, u32 remote_dom)
+{
+	struct npev_bind_req req = { .type = NPEV_REQ_UNBOUND, .arg = remote_dom };
+
+	return npev_bind_new(u, &req);
+}
+
+/* Static ports are Xen's: bind to them, never allocate or close them. */
+int npev_bind_static(struct npev_user *u, u32 port)
+{
+	int rc;
+
+	mutex_lock(&u->bind_mutex);
+	if (npev_find(u, port)) {
+		rc = -EISCONN;
+	} else if (u->nr_ports >= u->max_ports) {
+		npev_stat_inc(NPEV_STAT_LIMIT_REFUSED);
+		rc = -EMFILE;
+	} else {
+		rc = npev_bind_port(u, port, true);
+	}
+	mutex_unlock(&u->bind_mutex);
+	return rc;
+}
+
+/* End @p's binding; @p is freed unless the backend lost track of it. */
+static void npev_release_port(struct npev_user *u, struct npev_port *p)
+	__must_hold(&u->bind_mutex)
+{
+	enum npev_release res;
+
+	rb_erase(&p->node, &u->ports);
+	u->nr_ports--;
+	atomic_long_dec(&npev_stats[NPEV_STAT_BOUND_PORTS]);
+
+	WRITE_ONCE(p->unbinding, true);
+	res = u->ops->release(p);
+	switch (res) {
+	case NPEV_RELEASED:
+		break;
+	case NPEV_RELEASE_CLOSE_FAILED:
+		npev_stat_inc(NPEV_STAT_CLOSE_FAILED);
+		pr_warn_ratelimited("%s: port %u was already closed in Xen\n",
+				    u->name, p->port);
+		break;
+	case NPEV_RELEASE_QUARANTINED:
+		npev_stat_inc(NPEV_STAT_RELEASE_QUARANTINED);
+		pr_warn_ratelimited("%s: port %u was closed behind our back; its interrupt is left mapped\n",
+				    u->name, p->port);
+		break;
+	case NPEV_RELEASE_LOST:
+		npev_stat_inc(NPEV_STAT_BACKEND_ERROR);
+		pr_warn_ratelimited("%s: port %u is no longer mapped to our interrupt; leaking its state\n",
+				    u->name, p->port);
+		return;
+	}
+	kfree(p);
+}
+
+void npev_user_free(struct npev_user *u)
+{
+	struct rb_node *n;
+
+	mutex_lock(&u->bind_mutex);
+	while ((n = rb_first(&u->ports)))
+		npev_release_port(u, rb_entry(n, struct npev_port, node));
+	mutex_unlock(&u->bind_mutex);
+
+	kvfree(u->ring);
+	kfree(u->name);
+	kfree(u);
+}
+
+int npev_unbind(struct npev_user *u, u32 port)
+{
+	struct npev_port *p;
+	int rc = -ENOTCONN;
+
+	if (port >= u->ops->nr_channels())
+		return -EINVAL;
+
+	mutex_lock(&u->bind_mutex);
+	p = npev_find(u, port);
+	if (p) {
+		npev_release_port(u, p);
+		rc = 0;
+	}
+	mutex_unlock(&u->bind_mutex);
+	return rc;
+}
+
+int npev_notify(struct npev_user *u, u32 port)
+{
+	struct npev_port *p;
+	int rc = -ENOTCONN;
+
+	mutex_lock(&u->bind_mutex);
+	p = npev_find(u, port);
+	if (p) {
+		u->ops->notify(p);
+		rc = 0;
+	}
+	mutex_unlock(&u->bind_mutex);
+	return rc;
+}
+
+int npev_restrict_domid(struct npev_user *u, u32 domid)
+{
+	int rc = 0;
+
+	mutex_lock(&u->bind_mutex);
+	if (u->restrict_domid != NPEV_UNRESTRICTED)
+		rc = -EACCES;
+	else if (domid == 0 || domid >= NPEV_DOMID_FIRST_RESERVED)
+		rc = -EINVAL;
+	else
+		WRITE_ONCE(u->restrict_domid, domid);
+	mutex_unlock(&u->bind_mutex);
+	return rc;
+}
+
+void npev_reset(struct npev_user *u)
+{
+	mutex_lock(&u->ring_cons_mutex);
+	spin_lock_irq(&u->ring_prod_lock);
+	WRITE_ONCE(u->ring_cons, 0);
+	WRITE_ONCE(u->ring_prod, 0);
+	WRITE_ONCE(u->ring_overflow, false);
+	spin_unlock_irq(&u->ring_prod_lock);
+	mutex_unlock(&u->ring_cons_mutex);
+}
+
+static bool npev_ring_pending(struct npev_user *u)
+{
+	return READ_ONCE(u->ring_cons) != READ_ONCE(u->ring_prod);
+}
+
+/* Copy out up to @count bytes of pending ports, in at most two chunks. */
+static ssize_t npev_ring_copy(struct npev_user *u, npev_copy_fn copy,
+			      void *ctx, size_t count)
+	__must_hold(&u->ring_cons_mutex)
+{
+	unsigned int cons = u->ring_cons;
+	unsigned int prod = READ_ONCE(u->ring_prod);
+	unsigned int mask = u->ring_size - 1;
+	size_t avail = (size_t)(prod - cons) * sizeof(u32);
+	size_t first, len;
+
+	len = min(avail, count);
+	/* From the consumer index to the end of the ring, then from 0. */
+	first = min(len, (size_t)(u->ring_size - (cons & mask)) * sizeof(u32));
+
+	smp_rmb(); /* read the entries only after seeing ring_prod */
+	if (copy(ctx, 0, &u->ring[cons & mask], first) ||
+	    (len > first && copy(ctx, first, &u->ring[0], len - first)))
+		return -EFAULT;
+
+	WRITE_ONCE(u->ring_cons, cons + len / sizeof(u32));
+	return len;
+}
+
+ssize_t npev_read(struct npev_user *u, npev_copy_fn copy, void *ctx,
+		  size_t count, bool nonblock)
+{
+	ssize_t rc;
+
+	/* Whole ports only, at most a page per call. */
+	count = min_t(size_t, count, PAGE_SIZE) & ~(sizeof(u32) - 1);
+	if (!count)
+		return 0;
+
+	for (;;) {
+		mutex_lock(&u->ring_cons_mutex);
+		if (READ_ONCE(u->ring_overflow)) {
+			rc = -EFBIG;
+			break;
+		}
+		if (npev_ring_pending(u)) {
+			rc = npev_ring_copy(u, copy, ctx, count);
+			break;
+		}
+		mutex_unlock(&u->ring_cons_mutex);
+
+		if (nonblock)
+			return -EAGAIN;
+		rc = wait_event_interruptible(u->wait, npev_ring_pending(u) ||
+					      READ_ONCE(u->ring_overflow));
+		if (rc)
+			return rc;
+	}
+	mutex_unlock(&u->ring_cons_mutex);
+	return rc;
+}
+
+void npev_eoi(struct npev_user *u, const u32 *ports, unsigned int nr)
+{
+	unsigned int i;
+
+	mutex_lock(&u->bind_mutex);
+	for (i = 0; i < nr; i++) {
+		struct npev_port *p = npev_find(u, ports[i]);
+
+		/* Unknown ports and ports not delivered yet are ignored. */
+		if (p && !READ_ONCE(p->enabled)) {
+			WRITE_ONCE(p->enabled, true);
+			u->ops->eoi(p);
+		}
+	}
+	mutex_unlock(&u->bind_mutex);
+}
+
+__poll_t npev_poll(struct npev_user *u, struct file *file, poll_table *wait)
+{
+	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
+
+	poll_wait(file, &u->wait, wait);
+	if (npev_ring_pending(u))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (READ_ONCE(u->ring_overflow))
+		mask = EPOLLERR;
+	return mask;
+}
+
+int npev_fasync(struct npev_user *u, int fd, struct file *file, int on)
+{
+	return fasync_helper(fd, file, on, &u->async);
+}
+
+void npev_port_event(struct npev_port *p)
+{
+	struct npev_user *u = p->user;
+	unsigned int prod, cons;
+	unsigned long flags;
+
+	/* The backend may still call us while the port is being released. */
+	if (READ_ONCE(p->unbinding))
+		return;
+
+	if (!READ_ONCE(p->enabled)) {
+		npev_stat_inc(NPEV_STAT_SPURIOUS_EVENT);
+		pr_warn_ratelimited("%s: event on port %u before its EOI\n",
+				    u->name, p->port);
+	}
+	WRITE_ONCE(p->enabled, false);
+
+	spin_lock_irqsave(&u->ring_prod_lock, flags);
+	prod = u->ring_prod;
+	cons = READ_ONCE(u->ring_cons);
+	if (prod - cons < u->ring_size) {
+		u->ring[prod & (u->ring_size - 1)] = p->port;
+		smp_wmb(); /* publish the entry before the index */
+		WRITE_ONCE(u->ring_prod, prod + 1);
+		if (cons == prod) {
+			wake_up_interruptible(&u->wait);
+			kill_fasync(&u->async, SIGIO, POLL_IN);
+		}
+	} else {
+		WRITE_ONCE(u->ring_overflow, true);
+		npev_stat_inc(NPEV_STAT_RING_OVERFLOW);
+		wake_up_interruptible(&u->wait);
+	}
+	spin_unlock_irqrestore(&u->ring_prod_lock, flags);
+}

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Per-user core of /dev/xen/evtchn.
+ *
+ * One struct npev_user per open file: the ports that file has bound (an
+ * rbtree, never a table shared between files), the ring of ports waiting
+ * to be read, and the locks that guard them. The core includes no Xen
+ * header and reaches the hypervisor only through struct npev_ops, so the
+ * same code runs in dom0 (evtchn_xen.c) and under User-Mode Linux against
+ * a fake event-channel backend (kunit/).
+ *
+ * Lock order: bind_mutex, then ring_cons_mutex, then ring_prod_lock.
+ * The event handler takes ring_prod_lock only.
+ */
+#ifndef NOPANIC_EVTCHN_CORE_H
+#define NOPANIC_EVTCHN_CORE_H
+
+#include <linux/atomic.h>
+#include <linux/fs.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/rbtree.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+/* Xen ABI values the core needs; evtchn_xen.c asserts they match Xen's. */
+#define NPEV_DOMID_FIRST_RESERVED	0x7FF0U
+#define NPEV_UNRESTRICTED		0xFFFFU
+
+/* The ring starts this small and doubles as ports are bound. */
+#define NPEV_RING_MIN			64U
+
+struct npev_user;
+
+/* One port bound by one file. */
+struct npev_port {
+	struct rb_node node;	/* in user->ports, under user->bind_mutex */
+	struct npev_user *user;
+	u32 port;
+	int irq;		/* set and used by the backend only */
+	bool is_static;		/* never closed by us: it belongs to Xen */
+	bool enabled;		/* may deliver: cleared by an event, set by EOI */
+	bool unbinding;		/* being released: its events are dropped */
+};
+
+/* What the backend could do when asked to release a bound port. */
+enum npev_release {
+	/* Handler gone, port closed in the hypervisor (unless static). */
+	NPEV_RELEASED,
+	/* Handler gone, but the hypervisor had already closed the port. */
+	NPEV_RELEASE_CLOSE_FAILED,
+	/*
+	 * Handler gone; the kernel's mapping of the dead port is left in
+	 * place because the kernel would BUG() closing it.
+	 */
+	NPEV_RELEASE_QUARANTINED,
+	/*
+	 * The kernel no longer maps the port to our interrupt: nothing was
+	 * touched and the handler may still reference the npev_port, which
+	 * must therefore never be freed.
+	 */
+	NPEV_RELEASE_LOST,
+};
+
+/*
+ * The hypervisor as the core sees it. Ports are allocated by the first
+ * three operations and are the caller's to close until attach() succeeds;
+ * from then on only release() may end the binding.
+ */
+struct npev_ops {
+	int (*bind_virq)(u32 virq, u32 *port);
+	int (*bind_interdomain)(u32 remote_dom, u32 remote_port, u32 *port);
+	int (*alloc_unbound)(u32 remote_dom, u32 *port);
+	/* Close a port that was never attached. */
+	int (*close)(u32 port);
+	/* True if something in this kernel already handles @port. */
+	bool (*port_in_use)(u32 port);
+	/*
+	 * Start delivering @p's events to npev_port_event(). On failure the
+	 * backend has released the port itself (it alone knows whether the
+	 * kernel closed it on the way out).
+	 */
+	int (*attach)(struct npev_port *p, const char *name);
+	/* Stop delivering, wait for a running handler, close unless static. */
+	enum npev_release (*release)(struct npev_port *p);
+	/* Re-enable delivery after an event was read (late EOI). */
+	void (*eoi)(struct npev_port *p);
+	void (*notify)(struct npev_port *p);
+	/* Number of ports the hypervisor interface supports. */
+	u32 (*nr_channels)(void);
+};
+
+struct npev_user {
+	const struct npev_ops *ops;
+	const char *name;		/* interrupt name: "evtchn:<comm>" */
+
+	struct mutex bind_mutex;	/* bind, unbind, notify, EOI, restrict */
+	struct rb_root ports;
+	unsigned int nr_ports;
+	unsigned int max_ports;
+	u16 restrict_domid;
+
+	struct mutex ring_cons_mutex;	/* readers and ring resets */
+	spinlock_t ring_prod_lock;	/* the event handler */
+	u32 *ring;
+	unsigned int ring_size;		/* 0 or a power of two */
+	unsigned int ring_cons;
+	unsigned int ring_prod;
+	bool ring_overflow;
+
+	wait_queue_head_t wait;
+	struct fasync_struct *async;
+};
+
+/* Module-wide counters, readable in sysfs (evtchn_sysfs.c). */
+enum npev_stat {
+	NPEV_STAT_BOUND_PORTS,		/* gauge: ports bound right now */
+	NPEV_STAT_BIND_REFUSED_STALE,	/* Xen re-issued a port we record */
+	NPEV_STAT_BIND_REFUSED_BUSY,	/* the kernel already handles it */
+	NPEV_STAT_CLOSE_FAILED,		/* port was closed behind our back */
+	NPEV_STAT_RELEASE_QUARANTINED,	/* dead port left mapped, not closed */
+	NPEV_STAT_LIMIT_REFUSED,	/* bind over max_user_ports */
+	NPEV_STAT_SPURIOUS_EVENT,	/* event on a port not yet EOI'd */
+	NPEV_STAT_RING_OVERFLOW,	/* events lost to a full ring */
+	NPEV_STAT_BACKEND_ERROR,	/* kernel state we cannot explain */
+	NPEV_STAT_NR
+};
+
+extern atomic_long_t npev_stats[NPEV_STAT_NR];
+extern const char *const npev_stat_names[NPEV_STAT_NR];
+
+static inline void npev_stat_inc(enum npev_stat stat)
+{
+	atomic_long_inc(&npev_stats[stat]);
+}
+
+/* Copies @len bytes to the reader at byte offset @off; 0 or -EFAULT. */
+typedef int (*npev_copy_fn)(void *ctx, size_t off, const void *src,
+			    size_t len);
+
+struct npev_user *npev_user_alloc(const struct npev_ops *ops,
+				  const char *name, unsigned int max_ports);
+void npev_user_free(struct npev_user *u);
+
+bool npev_is_restricted(struct npev_user *u);
+int npev_bind_virq(struct npev_user *u, u32 virq);
+int npev_bind_interdomain(struct npev_user *u, u32 remote_dom,
+			  u32 remote_port);
+int npev_bind_unbound(struct npev_user *u, u32 remote_dom);
+int npev_bind_static(struct npev_user *u, u32 port);
+int npev_unbind(struct npev_user *u, u32 port);
+int npev_notify(struct npev_user *u, u32 port);
+int npev_restrict_domid(struct npev_user *u, u32 domid);
+void npev_reset(struct npev_user *u);
+
+ssize_t npev_read(struct npev_user *u, npev_copy_fn copy, void *ctx,
+		  size_t count, bool nonblock);
+void npev_eoi(struct npev_user *u, const u32 *ports, unsigned int nr);
+__poll_t npev_poll(struct npev_user *u, struct file *file, poll_table *wait);
+int npev_fasync(struct npev_user *u, int fd, struct file *file, int on);
+
+/* Called by the backend, in interrupt context, when @p's port fires. */
+void npev_port_event(struct npev_port *p);
+
+#endif /* NOPANIC_EVTCHN_CORE_H */

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The Xen backend of the per-user core (evtchn_xen.c). */
+#ifndef NOPANIC_EVTCHN_XEN_H
+#define NOPANIC_EVTCHN_XEN_H
+
+#include "evtchn_core.h"
+
+extern const struct npev_ops npev_xen_ops;
+
+bool npev_xen_present(void);
+
+#endif /* NOPANIC_EVTCHN_XEN_H */
