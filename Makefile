@@ -23,6 +23,10 @@ clean:
 check-build:
 	scripts/check-build.sh
 
+# KUnit suites under User-Mode Linux (Debian's linux-source, cached).
+kunit:
+	scripts/kunit.sh
+
 e2e:
 	scripts/e2e.sh e2e
 
@@ -36,4 +40,4 @@ check:
 dkms-source:
 	scripts/dkms-source.sh $(or $(DESTDIR),$(PWD)/.dkms-source)
 
-.PHONY: all modules install clean check-build e2e demo check dkms-source
+.PHONY: all modules install clean check-build kunit e2e demo check dkms-source
