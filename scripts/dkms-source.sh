@@ -18,6 +18,6 @@ cd "$top"
 # Sources only: objects left by an in-place build must not travel.
 find Kbuild Makefile dkms.conf drivers include \
 	\( -name '*.c' -o -name '*.h' -o -name Kbuild -o -name Makefile \
-	   -o -name dkms.conf \) -print 2>/dev/null |
+	   -o -name dkms.conf \) ! -name '*.mod.c' -print 2>/dev/null |
 	cpio -pdm --quiet "$dest"
 echo "$dest"

@@ -15,7 +15,7 @@
  * evtchn_make_refcounted() gained an is_static argument together with
  * static event channels (and IOCTL_EVTCHN_BIND_STATIC). Where it exists
  * we mark every port static for the kernel, so that unbinding never makes
- * the kernel close the port (which BUG()s if Xen refuses), and close the
+ * the kernel close the port (a kernel BUG if Xen refuses), and close the
  * port ourselves.
  */
 #ifdef NOPANIC_HAVE_EVTCHN_STATIC

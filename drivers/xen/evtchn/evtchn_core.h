@@ -52,7 +52,7 @@ enum npev_release {
 	NPEV_RELEASE_CLOSE_FAILED,
 	/*
 	 * Handler gone; the kernel's mapping of the dead port is left in
-	 * place because the kernel would BUG() closing it.
+	 * place because closing it would be a kernel BUG.
 	 */
 	NPEV_RELEASE_QUARANTINED,
 	/*

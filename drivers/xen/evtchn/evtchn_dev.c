@@ -6,7 +6,7 @@
  *
  * A drop-in replacement for the in-tree xen_evtchn module: the same ABI
  * (include/uapi/xen/evtchn.h) and the same errno for the same misuse, with
- * per-file bookkeeping that never BUG()s.
+ * per-file bookkeeping that never crashes the kernel.
  */
 
 #define pr_fmt(fmt) "xen_evtchn: " fmt

@@ -3,7 +3,7 @@
  * Xen glue: the event-channel operations of the per-user core, done with
  * hypercalls and the kernel's event-channel interrupt layer.
  *
- * The kernel's own helpers BUG() when Xen refuses to close a port
+ * The kernel's own helpers hit a kernel BUG when Xen refuses to close a port
  * (xen_evtchn_close() in events_base.c). A port can be closed behind our
  * back by any root process holding /dev/xen/privcmd, so every path here
  * either closes the port itself and reports a refusal, or, where the
@@ -142,7 +142,7 @@ static enum npev_release npev_xen_release(struct npev_port *p)
 	return NPEV_RELEASE_CLOSE_FAILED;
 #else
 	/*
-	 * This kernel closes the port itself when it unmaps it, and BUG()s
+	 * This kernel closes the port itself when it unmaps it, and hits a BUG
 	 * if Xen refuses. Let it only if the port is open; otherwise remove
 	 * our handler and leave the dead mapping alone.
 	 */

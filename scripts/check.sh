@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# `make check`: every test tier, one after the other, each printing one
+# line per check; then the sum over all of them as the last line:
+# "N passed, N failed". A tier that dies before its own summary counts as
+# one failure.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+tiers=${NOPANIC_TIERS:-"check-build kunit e2e"}
+total_pass=0
+total_fail=0
+start=$(date +%s)
+
+for tier in $tiers; do
+	case $tier in
+	check-build)	cmd=("$NP_TOP/scripts/check-build.sh") ;;
+	kunit)		cmd=("$NP_TOP/scripts/kunit.sh") ;;
+	e2e)		cmd=("$NP_TOP/scripts/e2e.sh" e2e) ;;
+	*)		echo "unknown tier $tier"; exit 2 ;;
+	esac
+	echo "=== $tier"
+	t0=$(date +%s)
+	log=$(mktemp)
+	"${cmd[@]}" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	sum=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1)
+	rm -f "$log"
+	if [ -z "$sum" ]; then
+		echo "FAIL $tier: exited $rc without a summary"
+		total_fail=$((total_fail + 1))
+		continue
+	fi
+	p=${sum%% passed*}
+	f=${sum#*passed, }
+	f=${f%% failed*}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL $tier: exited $rc"
+		f=1
+	fi
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	echo "=== $tier: $sum ($(($(date +%s) - t0)) s)"
+done
+
+echo "make check: $(($(date +%s) - start)) s"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,468 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# e2e.sh - end-to-end test: our xen-evtchn, installed by the real dkms for
+# Debian's kernel, in a real Xen 4.17 PV dom0 booted under QEMU (TCG).
+#
+# Usage: scripts/e2e.sh [e2e|demo]
+#
+#   e2e   (default) two boots:
+#         - np.mode=e2e: our module's identity, conformance, stress with
+#           port accounting, hardening; then the in-tree module in its
+#           place through the same conformance test. The boot must reach
+#           its end with a clean kernel log.
+#         - negative control: the hardening abuse on the in-tree module;
+#           passes only if it hits "kernel BUG at drivers/xen/evtchn.c",
+#           which proves the abuse reaches the bug our module survives.
+#   demo  the same abuse on ours, then on the in-tree module, shown side
+#         by side.
+#
+# Prints one line per check (`ok <name>` or `FAIL <name>: <detail>`), the
+# time each phase took, and as its last line `N passed, N failed`. Exits 0
+# iff nothing failed.
+#
+# Environment:
+#   KVER, NOPANIC_CACHE, XEN_PKG   see scripts/e2e-guest.sh
+#   E2E_WORK       work directory (default: a new /tmp/nopanic-e2e.XXXXXX,
+#                  removed after a run that passed unless E2E_KEEP=1)
+#   E2E_TIMEOUT    hard limit for one boot in seconds (default 300)
+#   E2E_STRESS_P   evtchn-stress -p (default 4)
+#   E2E_STRESS_N   evtchn-stress -n (default 4000)
+#   E2E_PARALLEL   1 (default): run the boots of a mode at the same time
+#   V=1            copy the serial consoles to stdout as they run
+
+set -eu
+
+MODE=${1:-e2e}
+case "$MODE" in
+e2e|demo) ;;
+-h|--help)
+	sed -n '3,/^$/s/^# \{0,1\}//p' "$0"
+	exit 0
+	;;
+*)
+	echo "usage: $0 [e2e|demo]" >&2
+	exit 2
+	;;
+esac
+
+SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+E2E_TIMEOUT=${E2E_TIMEOUT:-300}
+E2E_STRESS_P=${E2E_STRESS_P:-4}
+E2E_STRESS_N=${E2E_STRESS_N:-4000}
+E2E_PARALLEL=${E2E_PARALLEL:-1}
+V=${V:-0}
+
+# Kernel log lines that make a boot unclean.
+BAD_LOG='Oops|BUG:|kernel BUG|WARNING:|Call Trace'
+# The in-tree driver's crash, which the negative control must reach.
+INTREE_BUG='kernel BUG at drivers/xen/evtchn.c'
+
+# --- reporting -------------------------------------------------------------
+
+passed=0
+failed=0
+
+ok()
+{
+	echo "ok $*"
+	passed=$((passed + 1))
+}
+
+fail()
+{
+	echo "FAIL $*"
+	failed=$((failed + 1))
+}
+
+summary()
+{
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+log()
+{
+	echo "e2e: $*"
+}
+
+# fatal STEP DETAIL: a setup step failed; nothing can boot. Report it as a
+# failed check so CI sees a count, keep the work directory, stop.
+fatal()
+{
+	fail "$1: $2"
+	log "work directory kept: $WORK"
+	summary || exit 1
+}
+
+now()
+{
+	echo "$EPOCHREALTIME"
+}
+
+# since T0: seconds elapsed since T0, one decimal.
+since()
+{
+	awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
+}
+
+timing()
+{
+	echo "time $*"
+}
+
+# run CMD...: print a command, then run it with its output in $WORK/setup.log.
+run()
+{
+	echo "+ $*"
+	echo "+ $*" >> "$WORK/setup.log"
+	"$@" >> "$WORK/setup.log" 2>&1
+}
+
+# --- work directory --------------------------------------------------------
+
+t_all=$(now)
+if [ -n "${E2E_WORK:-}" ]; then
+	WORK=$E2E_WORK
+	rm -rf "$WORK"
+	mkdir -p "$WORK"
+else
+	WORK=$(mktemp -d /tmp/nopanic-e2e.XXXXXX)
+fi
+: > "$WORK/setup.log"
+
+# --- guest: Xen and the dom0 kernel (cached) -------------------------------
+
+t=$(now)
+guest_env=$("$SRCDIR/scripts/e2e-guest.sh") || fatal guest "scripts/e2e-guest.sh failed"
+eval "$guest_env"
+timing "guest $(since "$t")s (KVER=$KVER, cache $GUEST_CACHE)"
+
+KDIR=/usr/src/linux-headers-$KVER
+[ -d "$KDIR" ] || fatal headers "no $KDIR"
+
+# QEMU splits -initrd at commas (",," is a literal one) and at spaces.
+case "$GUEST_XEN$GUEST_KERNEL$WORK" in
+*[,\ ]*)
+	fatal paths "no commas or spaces allowed in $GUEST_CACHE or $WORK"
+	;;
+esac
+
+# --- our module, through the real dkms, into a staging module tree --------
+
+t=$(now)
+run "$SRCDIR/scripts/dkms-source.sh" "$WORK/src" ||
+	fatal dkms-source "scripts/dkms-source.sh failed"
+set -- "$WORK"/src/nopanic-*/dkms.conf
+[ -f "$1" ] || fatal dkms-source "no nopanic-*/dkms.conf in $WORK/src"
+VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$1")
+[ -n "$VERSION" ] || fatal dkms-source "no PACKAGE_VERSION in $1"
+
+# Staging root: what the guest's /lib/modules/$KVER is before the operator
+# runs dkms -- the image package's tree, cut down to what dom0 loads here.
+MODROOT=$WORK/modroot
+MODDIR=$MODROOT/lib/modules/$KVER
+mkdir -p "$MODDIR/kernel/drivers"
+cp -a "$GUEST_MODULES"/modules.builtin* "$GUEST_MODULES/modules.order" \
+	"$MODDIR/"
+cp -a "$GUEST_MODULES/kernel/drivers/xen" "$MODDIR/kernel/drivers/"
+
+# dkms state, sources and install target all live in $WORK: nothing on the
+# host changes. dkms signs the module when it can; point it at a key in
+# $WORK instead of creating /var/lib/dkms/mok.key on the host.
+export mok_signing_key=$WORK/mok.key mok_certificate=$WORK/mok.pub
+dkms_trees="--dkmstree $WORK/dkms --sourcetree $WORK/src --installtree $MODROOT/lib/modules"
+mkdir -p "$WORK/dkms"
+# shellcheck disable=SC2086 # $dkms_trees is a list of options
+{
+	run dkms add -m nopanic -v "$VERSION" $dkms_trees &&
+	run dkms build -m nopanic -v "$VERSION" -k "$KVER" $dkms_trees \
+		--kernelsourcedir "$KDIR" &&
+	run dkms install -m nopanic -v "$VERSION" -k "$KVER" $dkms_trees \
+		--kernelsourcedir "$KDIR" --no-depmod
+} || {
+	tail -n 30 "$WORK/setup.log"
+	make_log=$WORK/dkms/nopanic/$VERSION/build/make.log
+	[ -f "$make_log" ] && tail -n 30 "$make_log"
+	fatal dkms "dkms add/build/install failed (log: $WORK/setup.log)"
+}
+run depmod -b "$MODROOT" "$KVER" || fatal depmod "depmod -b $MODROOT failed"
+
+ko=$MODDIR/updates/dkms/xen-evtchn.ko
+if [ -f "$ko" ] &&
+   [ "$(modinfo -F version "$ko")" = "$VERSION" ] &&
+   modinfo -F vermagic "$ko" | grep -q "^$KVER "; then
+	ok "dkms-install updates/dkms/xen-evtchn.ko version=$VERSION"
+else
+	fatal dkms-install "no $ko with version $VERSION for $KVER"
+fi
+if grep -q '^updates/dkms/xen-evtchn.ko:' "$MODDIR/modules.dep"; then
+	ok "depmod-prefers-dkms"
+else
+	fail "depmod-prefers-dkms: modules.dep does not point at updates/dkms"
+fi
+timing "dkms $(since "$t")s"
+
+# --- test programs -----------------------------------------------------------
+
+t=$(now)
+PROGS="evtchn-conform evtchn-hardening evtchn-stress"
+run make -C "$SRCDIR/tests" || {
+	tail -n 30 "$WORK/setup.log"
+	fatal tests "make -C tests failed"
+}
+for p in $PROGS; do
+	[ -x "$SRCDIR/tests/$p" ] || fatal tests "make -C tests made no tests/$p"
+done
+timing "tests $(since "$t")s"
+
+# --- initramfs ---------------------------------------------------------------
+
+t=$(now)
+IRD=$WORK/initramfs
+mkdir -p "$IRD"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,plans}
+cp /bin/busybox "$IRD/bin/busybox"
+for applet in $(/bin/busybox --list-full); do
+	[ -e "$IRD/$applet" ] || ln -s /bin/busybox "$IRD/$applet"
+done
+# The kernel opens /dev/console before /init runs, devtmpfs or not.
+mknod -m 600 "$IRD/dev/console" c 5 1
+
+install -m 755 "$SRCDIR/tests/guest/init" "$IRD/init"
+install -m 644 "$SRCDIR"/tests/guest/*.sh "$IRD/plans/"
+for p in $PROGS; do
+	install -m 755 "$SRCDIR/tests/$p" "$IRD/bin/$p"
+done
+
+# Only what dom0 loads: the Xen drivers (xen-evtchn, xen-privcmd, xenfs:
+# none needs a module outside drivers/xen) and ours under updates/dkms.
+mkdir -p "$IRD/lib/modules/$KVER/kernel/drivers"
+cp -a "$MODDIR"/modules.* "$MODDIR/updates" "$IRD/lib/modules/$KVER/"
+cp -a "$MODDIR/kernel/drivers/xen" "$IRD/lib/modules/$KVER/kernel/drivers/"
+
+(cd "$IRD" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) |
+	gzip -1 > "$WORK/initrd.cpio.gz"
+timing "initramfs $(since "$t")s ($(du -k "$WORK/initrd.cpio.gz" | cut -f1) KiB)"
+
+# --- boots -----------------------------------------------------------------
+
+XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all noreboot"
+
+# boot_start NAME DOM0ARGS: start one boot in the background. The serial
+# console goes to $WORK/NAME.log.
+boot_start()
+{
+	local name=$1 args=$2
+
+	# In QEMU's multiboot -initrd a literal comma is written ",,".
+	args="$GUEST_KERNEL console=hvc0 earlyprintk=xen ${args//,/,,}"
+	echo "+ timeout $E2E_TIMEOUT qemu-system-x86_64 ... -initrd \"$args,initrd.cpio.gz\" > $name.log"
+	: > "$WORK/$name.log"
+	timeout "$E2E_TIMEOUT" qemu-system-x86_64 -m 2048 -smp 2 \
+		-nographic -no-reboot \
+		-kernel "$GUEST_XEN" -append "$XEN_ARGS" \
+		-initrd "$args,$WORK/initrd.cpio.gz" \
+		< /dev/null > "$WORK/$name.log" 2>&1 &
+	eval "pid_$name=$!"
+	eval "t0_$name=\$(now)"
+	eval "tinit_$name="
+	eval "crash_$name="
+	if [ "$V" = 1 ]; then
+		tail -f --pid=$! "$WORK/$name.log" | sed -u "s/^/[$name] /" &
+	fi
+}
+
+# A dead dom0 makes Xen wait forever (noreboot): spot it, stop early.
+CRASH_LOG='Kernel panic - not syncing|Panic on CPU|Domain 0 crashed|dom0 crashed'
+
+# boot_wait NAME...: wait for the boots to end; note when each reached
+# /init and whether a crash ended it.
+boot_wait()
+{
+	local name running pid
+
+	while :; do
+		running=
+		for name in "$@"; do
+			eval "pid=\$pid_$name"
+			[ -n "$pid" ] || continue
+			if ! kill -0 "$pid" 2>/dev/null; then
+				set +e
+				wait "$pid"
+				eval "rc_$name=$?"
+				set -e
+				eval "t_$name=\$(since \$t0_$name)"
+				eval "pid_$name="
+				continue
+			fi
+			running=1
+			if [ -z "$(eval echo "\$tinit_$name")" ] &&
+			   grep -q 'NPINFO init-reached' "$WORK/$name.log"; then
+				eval "tinit_$name=\$(since \$t0_$name)"
+			fi
+			if [ -z "$(eval echo "\$crash_$name")" ] &&
+			   grep -Eq "$CRASH_LOG" "$WORK/$name.log"; then
+				eval "crash_$name=1"
+				# Let the crash dump reach the log, then stop QEMU.
+				sleep 2
+				kill "$pid" 2>/dev/null || :
+			fi
+		done
+		[ -n "$running" ] || break
+		sleep 0.2
+	done
+}
+
+# dom0_log NAME: the serial log without the hypervisor's own lines.
+dom0_log()
+{
+	tr -d '\r' < "$WORK/$1.log" | grep -v '^(XEN)'
+}
+
+# boot_checks NAME: checks every boot must pass: QEMU ended by the guest's
+# poweroff (not the timeout, not a crash), and the plan reached NPEND.
+boot_checks()
+{
+	local name=$1 rc crash tinit tboot
+
+	eval "rc=\$rc_$name crash=\$crash_$name tinit=\$tinit_$name tboot=\$t_$name"
+	timing "boot $name ${tboot}s (QEMU start to /init ${tinit:-never}s)"
+	if [ -n "$crash" ]; then
+		fail "$name/qemu-exit: dom0 or Xen crashed (log: $WORK/$name.log)"
+	elif [ "$rc" = 124 ]; then
+		fail "$name/qemu-exit: timed out after ${E2E_TIMEOUT}s (log: $WORK/$name.log)"
+	elif [ "$rc" != 0 ]; then
+		fail "$name/qemu-exit: QEMU exit status $rc (log: $WORK/$name.log)"
+	else
+		ok "$name/qemu-exit"
+	fi
+	if [ -z "$tinit" ]; then
+		fail "$name/reached-init: no NPINFO init-reached in the log"
+	else
+		ok "$name/reached-init"
+	fi
+	if dom0_log "$name" | grep -q '^NPEND'; then
+		ok "$name/reached-end"
+	else
+		fail "$name/reached-end: no NPEND in the log"
+	fi
+}
+
+# guest_checks NAME: the guest's own NPTEST lines, as host checks.
+guest_checks()
+{
+	local name=$1 line n=0
+
+	while IFS= read -r line; do
+		n=$((n + 1))
+		case "$line" in
+		"NPTEST ok "*)
+			ok "$name/${line#NPTEST ok }"
+			;;
+		"NPTEST FAIL "*)
+			fail "$name/${line#NPTEST FAIL }"
+			;;
+		*)
+			fail "$name/protocol: bad line '$line'"
+			;;
+		esac
+	done < <(dom0_log "$name" | grep -o 'NPTEST .*')
+	[ "$n" -gt 0 ] || fail "$name/guest-checks: the guest reported no check"
+}
+
+# log_clean NAME: no oops, BUG or warning anywhere in dom0's output (live
+# console and the dmesg the plan dumps at its end).
+log_clean()
+{
+	local name=$1 hits
+
+	hits=$(dom0_log "$name" | grep -E "$BAD_LOG" | head -n 3 | tr '\n' '|')
+	if [ -z "$hits" ]; then
+		ok "$name/kernel-log-clean"
+	else
+		fail "$name/kernel-log-clean: $hits"
+	fi
+}
+
+# expect_intree_bug NAME: the negative control's one check.
+expect_intree_bug()
+{
+	local name=$1
+
+	if dom0_log "$name" | grep -q "$INTREE_BUG"; then
+		ok "$name/intree-abuse-hits-kernel-BUG"
+	else
+		fail "$name/intree-abuse-hits-kernel-BUG: no '$INTREE_BUG' in $WORK/$name.log"
+	fi
+}
+
+# demo_view NAME: what the demo shows of one boot -- the plan's lines and
+# the kernel's own words about the event channel driver.
+demo_view()
+{
+	dom0_log "$1" | awk '
+		/NPINFO dmesg-begin/	{ dmesg = 1; next }
+		/NPINFO dmesg-end/	{ dmesg = 0; next }
+		!dmesg && /^(NPTEST|NPINFO|NPEND)/ { print; next }
+		dmesg && /evtchn|nopanic|kernel BUG|invalid opcode|RIP:|Call Trace|Oops/ {
+			sub(/^\[ *[0-9.]*\] /, ""); print
+		}'
+}
+
+# boots NAME ARGS NAME ARGS...: start boots, all at once when E2E_PARALLEL
+# is 1 (QEMU/TCG uses about one core per boot), else one after the other.
+boots()
+{
+	local names=
+
+	while [ $# -gt 0 ]; do
+		boot_start "$1" "$2"
+		names="$names $1"
+		# shellcheck disable=SC2086
+		[ "$E2E_PARALLEL" = 1 ] || boot_wait $1
+		shift 2
+	done
+	# shellcheck disable=SC2086
+	boot_wait $names
+}
+
+t=$(now)
+common="np.ver=$VERSION"
+case "$MODE" in
+e2e)
+	boots e2e "np.mode=e2e $common np.stress_p=$E2E_STRESS_P np.stress_n=$E2E_STRESS_N" \
+	      control "np.mode=demo np.target=intree $common"
+	boot_checks e2e
+	guest_checks e2e
+	log_clean e2e
+	boot_checks control
+	expect_intree_bug control
+	;;
+demo)
+	boots ours "np.mode=demo np.target=ours $common" \
+	      intree "np.mode=demo np.target=intree $common"
+	echo
+	{
+		printf '%-78s | %s\n' "OURS: dkms xen-evtchn $VERSION" \
+			"IN-TREE: Debian $KVER xen-evtchn"
+		printf '%-78s | %s\n' "" ""
+		paste -d '\001' <(demo_view ours) <(demo_view intree) |
+			awk -F '\001' '{ printf "%-78.78s | %s\n", $1, $2 }'
+	}
+	echo
+	boot_checks ours
+	guest_checks ours
+	log_clean ours
+	boot_checks intree
+	expect_intree_bug intree
+	;;
+esac
+timing "boots $(since "$t")s"
+timing "total $(since "$t_all")s"
+
+if [ "$failed" -eq 0 ] && [ "${E2E_KEEP:-0}" != 1 ] && [ -z "${E2E_WORK:-}" ]; then
+	rm -rf "$WORK"
+else
+	log "work directory kept: $WORK"
+fi
+summary

@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+#
+# Shared by the scripts: package installs, the cache, the guest kernel,
+# and the one-line-per-check result format every test tier prints.
+
+NP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NP_CACHE=${NOPANIC_CACHE:-/var/cache/nopanic}
+
+# Install Debian packages that are missing; `apt-get update` at most once.
+np_need_pkgs() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ -z "${NP_APT_UPDATED:-}" ]; then
+		apt-get update -qq
+		NP_APT_UPDATED=1
+	fi
+	echo "installing: ${missing[*]}" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >&2
+}
+
+# The guest (and build) kernel: the one linux-headers-amd64 points at,
+# unless KVER says otherwise.
+np_kver() {
+	if [ -n "${KVER:-}" ]; then
+		echo "$KVER"
+		return
+	fi
+	np_need_pkgs linux-headers-amd64
+	dpkg-query -W -f='${Depends}' linux-headers-amd64 |
+		grep -o 'linux-headers-[0-9][^ ,]*' | head -n1 |
+		sed 's/^linux-headers-//'
+}
+
+# Results: one line per check, then "N passed, N failed".
+NP_PASSED=0
+NP_FAILED=0
+
+np_ok() {
+	NP_PASSED=$((NP_PASSED + 1))
+	echo "ok $*"
+}
+
+np_fail() {
+	NP_FAILED=$((NP_FAILED + 1))
+	echo "FAIL $*"
+}
+
+# np_check <name> <command...>: ok if the command succeeds.
+np_check() {
+	local name=$1
+	shift
+	if "$@"; then np_ok "$name"; else np_fail "$name"; fi
+}
+
+np_summary() {
+	echo "$NP_PASSED passed, $NP_FAILED failed"
+	[ "$NP_FAILED" -eq 0 ]
+}

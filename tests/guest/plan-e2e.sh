@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# plan-e2e.sh - the end-to-end plan, run by /init in dom0 (np.mode=e2e).
+#
+# Our module as dkms installed it: identity, ABI conformance, stress with
+# bound-port accounting, hardening, a clean kernel log after each. Then the
+# distro's in-tree module in its place, through the same conformance test.
+#
+# Kernel arguments (see init): np.ver (expected module version),
+# np.stress_p and np.stress_n (evtchn-stress -p and -n).
+
+. /plans/lib.sh
+
+# The guest's own kernel: the only tree in this initramfs.
+KVER=$(uname -r)
+INTREE=/lib/modules/$KVER/kernel/drivers/xen/xen-evtchn.ko
+STRESS_P=${NP_STRESS_P:-4}
+STRESS_N=${NP_STRESS_N:-2000}
+
+# Per-program deadline (s): a hung program must not eat the boot timeout.
+DEADLINE=${NP_DEADLINE:-120}
+
+set -o pipefail
+
+# --- our module ------------------------------------------------------------
+
+np_check ours/modprobe "modprobe xen_evtchn failed" modprobe xen_evtchn
+
+path=$(modinfo -n xen_evtchn 2>/dev/null)
+case "$path" in
+*/updates/dkms/*)
+	np_ok ours/module-from-dkms "path=$path"
+	;;
+*)
+	np_fail ours/module-from-dkms "modinfo -n xen_evtchn: '$path'"
+	;;
+esac
+
+ver=$(cat /sys/module/xen_evtchn/version 2>/dev/null)
+if [ -n "$ver" ] && [ "$ver" = "${NP_VER:-}" ]; then
+	np_ok ours/module-is-ours "version=$ver"
+else
+	np_fail ours/module-is-ours "version '$ver', expected '${NP_VER:-}'"
+fi
+
+np_check ours/dev-node "no /dev/xen/evtchn" test -c /dev/xen/evtchn
+
+np_run ours/conform $DEADLINE ours/ evtchn-conform
+
+before=$(np_user_ports)
+np_run ours/stress $DEADLINE ours/ evtchn-stress -p "$STRESS_P" -n "$STRESS_N"
+after=$(np_user_ports)
+if [ "$before" = "$after" ]; then
+	np_ok ours/stress-ports-released "evtchn=$after"
+else
+	np_fail ours/stress-ports-released "evtchn: $before before, $after after"
+fi
+np_dmesg_clean ours/dmesg-clean-after-stress
+
+np_run ours/hardening $DEADLINE ours/ evtchn-hardening
+np_dmesg_clean ours/dmesg-clean-after-hardening
+
+for p in /sys/module/xen_evtchn/parameters/*; do
+	[ -f "$p" ] && np_info "param ${p##*/}=$(cat "$p")"
+done
+
+# --- the in-tree module ----------------------------------------------------
+
+np_check ours/rmmod "rmmod xen_evtchn failed" rmmod xen_evtchn
+np_check intree/insmod "insmod $INTREE failed" insmod "$INTREE"
+# The in-tree driver has no MODULE_VERSION: no version file proves it is
+# not ours.
+np_check intree/module-is-intree "/sys/module/xen_evtchn/version exists" \
+	test ! -e /sys/module/xen_evtchn/version
+
+np_run intree/conform $DEADLINE intree/ evtchn-conform
+np_dmesg_clean intree/dmesg-clean
+
+np_dump_dmesg
