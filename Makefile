@@ -21,21 +21,21 @@ clean:
 
 # Style, sparse, W=1 and the module's metadata, against Debian's headers.
 check-build:
-	scripts/check-build.sh
+	@scripts/check-build.sh
 
 # KUnit suites under User-Mode Linux (Debian's linux-source, cached).
 kunit:
-	scripts/kunit.sh
+	@scripts/kunit.sh
 
 e2e:
-	scripts/e2e.sh e2e
+	@scripts/e2e.sh e2e
 
 demo:
-	scripts/e2e.sh demo
+	@scripts/e2e.sh demo
 
 # Everything; the last line printed is "N passed, N failed".
 check:
-	scripts/check.sh
+	@scripts/check.sh
 
 dkms-source:
 	scripts/dkms-source.sh $(or $(DESTDIR),$(PWD)/.dkms-source)
