@@ -14,6 +14,7 @@
 
 #include <linux/interrupt.h>
 #include <linux/irq.h>
+#include <linux/module.h>
 
 #include <xen/xen.h>
 #include <xen/events.h>
@@ -128,9 +129,15 @@ static int npev_xen_attach(struct npev_port *p, const char *name)
 
 static enum npev_release npev_xen_release(struct npev_port *p)
 {
-	/* The mapping is not ours any more: touching it could free another's. */
-	if (npev_xen_irq(p->port) != p->irq)
+	/*
+	 * The mapping is not ours any more: touching it could free another
+	 * binding's interrupt. Our handler may still be installed, so the
+	 * module must stay loaded for good.
+	 */
+	if (npev_xen_irq(p->port) != p->irq) {
+		__module_get(THIS_MODULE);
 		return NPEV_RELEASE_LOST;
+	}
 
 	disable_irq(p->irq); /* and wait for a running handler */
 
