@@ -1,5 +1,5 @@
 #!/bin/bash
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: GPL-2.0-only
 #
 # e2e-guest.sh - fetch and unpack what the end-to-end test boots: Debian's
 # Xen hypervisor and the dom0 kernel matching the host's linux-headers.

@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * evtchn-hardening - nopanic's xen-evtchn under misuse.
+ *
+ * Closes ports in Xen behind the driver's back (EVTCHNOP_close through
+ * /dev/xen/privcmd, as any root process can), exhausts the per-file port
+ * limit, and checks the driver refuses, counts and keeps working.
+ *
+ * Usage:
+ *   evtchn-hardening          checks against nopanic's module (counters in
+ *                             /sys/class/misc/xen!evtchn/nopanic/, the
+ *                             max_user_ports parameter)
+ *   evtchn-hardening --abuse  the sequence that kills Debian's in-tree
+ *                             driver, narrated; no counter checks, so it
+ *                             runs on either module; exit 0 if it survived
+ * Env NPTEST_PREFIX prefixes check names.  Needs /dev/xen/privcmd.
+ */
+
+#include "evtchn_abi.h"
+
+#define WAIT_MS		5000
+
+static const char *const counter_names[] = {
+	"bind_refused_stale", "bind_refused_busy", "close_failed",
+	"release_quarantined", "limit_refused", "spurious_event",
+	"ring_overflow", "bound_ports", "backend_error",
+};
+
+#define NR_COUNTERS	ARRAY_SIZE(counter_names)
+
+static char why[512];
+
+static void print_counters(const char *when)
+{
+	char line[512];
+	size_t off = 0, i;
+	long long v;
+
+	for (i = 0; i < NR_COUNTERS; i++) {
+		int rc = np_counter(counter_names[i], &v);
+
+		if (rc == 0)
+			off += (size_t)snprintf(line + off, sizeof(line) - off,
+						" %s=%lld", counter_names[i],
+						v);
+		else
+			off += (size_t)snprintf(line + off, sizeof(line) - off,
+						" %s=missing", counter_names[i]);
+		if (off >= sizeof(line))
+			break;
+	}
+	np_info("counters %s:%s", when, line);
+}
+
+/* A counter read before a step, to compare with after it. */
+struct ctr {
+	const char *name;
+	int rc;
+	long long v;
+};
+
+static void ctr_read(struct ctr *c, const char *name)
+{
+	c->name = name;
+	c->rc = np_counter(name, &c->v);
+}
+
+/* One check: counter @b->name moved by exactly @delta since @b. */
+static bool check_delta(const char *check, const struct ctr *b,
+			long long delta)
+{
+	struct ctr a;
+
+	ctr_read(&a, b->name);
+	if (b->rc < 0 || a.rc < 0) {
+		np_fail(check, "counter %s%s missing (%s)", NP_COUNTER_DIR,
+			b->name, np_err(b->rc < 0 ? b->rc : a.rc));
+		return false;
+	}
+	np_info("%s: %s %lld -> %lld", check, b->name, b->v, a.v);
+	return np_check(a.v - b->v == delta, check,
+			"%s went %lld -> %lld, want a change of %+lld",
+			b->name, b->v, a.v, delta);
+}
+
+/* One check: close_failed + release_quarantined grew since @cf, @rq. */
+static bool check_dead_counted(const char *check, const struct ctr *cf,
+			       const struct ctr *rq)
+{
+	struct ctr cf2, rq2;
+	long long d = 0;
+	bool any = false;
+
+	ctr_read(&cf2, cf->name);
+	ctr_read(&rq2, rq->name);
+	if (cf->rc == 0 && cf2.rc == 0) {
+		d += cf2.v - cf->v;
+		any = true;
+	}
+	if (rq->rc == 0 && rq2.rc == 0) {
+		d += rq2.v - rq->v;
+		any = true;
+	}
+	if (!any) {
+		np_fail(check, "counters %s and %s both missing in %s",
+			cf->name, rq->name, NP_COUNTER_DIR);
+		return false;
+	}
+	np_info("%s: %s %lld -> %lld, %s %lld -> %lld", check,
+		cf->name, cf->v, cf2.v, rq->name, rq->v, rq2.v);
+	return np_check(d >= 1, check,
+			"close_failed + release_quarantined grew by %lld, want >= 1",
+			d);
+}
+
+static int open_or_fail(const char *check)
+{
+	int fd = ev_open(true);
+
+	if (fd < 0)
+		np_fail(check, "open %s: %s", NP_EVTCHN_DEV, np_err(fd));
+	return fd;
+}
+
+/* Close @port behind the back; one check that Xen really closed it. */
+static bool close_behind(const char *check, uint32_t port)
+{
+	int rc = xen_close_port(port);
+	int st = xen_port_status(port);
+
+	np_info("%s: EVTCHNOP_close(%u) via privcmd: %s, Xen status now %s",
+		check, port, np_err(rc), xen_stat_name(st));
+	return np_check(rc == 0 && (st == NP_EVTCHNSTAT_closed ||
+				    st == -EINVAL),
+			check, "EVTCHNOP_close(%u) via %s: %s, status after: %s",
+			port, NP_PRIVCMD_DEV, np_err(rc), xen_stat_name(st));
+}
+
+/* One check: a fresh fd can bind (up to 3 tries), events flow on it. */
+static void check_fresh_binds(const char *check)
+{
+	int fd = open_or_fail(check), k, rc = -1, u = -1, i;
+
+	if (fd < 0)
+		return;
+	for (k = 0; k < 3; k++) {
+		rc = ev_bind_unbound(fd, 0);
+		np_info("%s: bind_unbound on a fresh fd, try %d: %s", check,
+			k + 1, np_err(rc));
+		if (rc > 0) {
+			u = rc;
+			break;
+		}
+	}
+	if (u <= 0) {
+		np_fail(check, "3 binds on a fresh fd failed, last %s",
+			np_err(rc));
+		close(fd);
+		return;
+	}
+	i = ev_bind_interdomain(fd, 0, (unsigned int)u);
+	if (i <= 0) {
+		np_fail(check, "bind_interdomain(0, %d): %s", u, np_err(i));
+		close(fd);
+		return;
+	}
+	if (ev_expect(fd, (uint32_t)i, WAIT_MS, true, why, sizeof(why)) < 0) {
+		np_fail(check, "initial event of port %d: %s", i, why);
+		close(fd);
+		return;
+	}
+	np_round_trip(check, fd, (uint32_t)i, fd, (uint32_t)u);
+	close(fd);
+}
+
+/* ---- the per-file port limit ---- */
+
+static void test_limit(void)
+{
+	enum { LIM = 8 };
+	uint32_t s9[LIM + 1], t9[LIM + 1], ports[LIM];
+	char sa[160], sb[160], val[32];
+	long long old, now;
+	int f = -1, g = -1, k, rc, rc2, x;
+	struct ctr lr;
+
+	rc = np_read_ll(NP_PARAM_MAX_USER_PORTS, &old);
+	if (!np_check(rc == 0, "limit-param-present", "%s: %s",
+		      NP_PARAM_MAX_USER_PORTS, np_err(rc)))
+		return;
+	np_info("limit: max_user_ports=%lld", old);
+	rc = ev_probe_free(s9, LIM + 1);
+	if (!np_check(rc == 0, "limit-probe-free-ports",
+		      "binding %d ports under the default limit: %s", LIM + 1,
+		      np_err(rc)))
+		return;
+
+	snprintf(val, sizeof(val), "%d\n", LIM);
+	rc = np_write_str(NP_PARAM_MAX_USER_PORTS, val);
+	rc2 = np_read_ll(NP_PARAM_MAX_USER_PORTS, &now);
+	if (!np_check(rc == 0 && rc2 == 0 && now == LIM, "limit-param-set",
+		      "write %d: %s, read back %lld (%s)", LIM, np_err(rc),
+		      now, np_err(rc2)))
+		goto restore;
+
+	ctr_read(&lr, "limit_refused");
+	f = open_or_fail("limit-bind-8");	/* the limit is read at open */
+	if (f < 0)
+		goto restore;
+	for (k = 0; k < LIM; k++) {
+		rc = ev_bind_unbound(f, 0);
+		if (rc <= 0)
+			break;
+		ports[k] = (uint32_t)rc;
+	}
+	if (!np_check(k == LIM, "limit-bind-8", "bind #%d: %s", k + 1,
+		      np_err(rc)))
+		goto restore;
+	np_fmt_ports(sa, sizeof(sa), ports, LIM);
+	np_info("limit: 8 ports bound: %s", sa);
+
+	rc = ev_bind_unbound(f, 0);
+	np_check(rc == -EMFILE, "limit-9th-emfile",
+		 "9th bind with max_user_ports=%d: %s, want EMFILE", LIM,
+		 np_err(rc));
+	check_delta("limit-refused-counted", &lr, 1);
+
+	rc = ev_unbind(f, ports[4]);
+	rc2 = ev_bind_unbound(f, 0);
+	np_check(rc == 0 && rc2 == (int)ports[4], "limit-unbind-then-bind",
+		 "unbind %u: %s, bind again: %s (want port %u back)",
+		 ports[4], np_err(rc), np_err(rc2), ports[4]);
+	rc = ev_bind_unbound(f, 0);
+	np_check(rc == -EMFILE, "limit-still-enforced",
+		 "bind over the limit again: %s, want EMFILE", np_err(rc));
+
+	g = open_or_fail("limit-applies-to-interdomain");
+	x = g >= 0 ? ev_bind_unbound(g, 0) : -EBADF;
+	rc = x > 0 ? ev_bind_interdomain(f, 0, (unsigned int)x) : x;
+	np_check(rc == -EMFILE, "limit-applies-to-interdomain",
+		 "bind_interdomain(0, %s) over the limit: %s, want EMFILE",
+		 np_err(x), np_err(rc));
+restore:
+	if (f >= 0)
+		close(f);
+	if (g >= 0)
+		close(g);
+	snprintf(val, sizeof(val), "%lld\n", old);
+	rc = np_write_str(NP_PARAM_MAX_USER_PORTS, val);
+	rc2 = np_read_ll(NP_PARAM_MAX_USER_PORTS, &now);
+	np_check(rc == 0 && rc2 == 0 && now == old, "limit-param-restored",
+		 "write %lld: %s, read back %lld (%s)", old, np_err(rc), now,
+		 np_err(rc2));
+
+	rc = ev_probe_free(t9, LIM + 1);
+	np_fmt_ports(sa, sizeof(sa), s9, LIM + 1);
+	np_fmt_ports(sb, sizeof(sb), t9, LIM + 1);
+	np_check(rc == 0 && memcmp(s9, t9, sizeof(t9)) == 0,
+		 "limit-no-port-leak",
+		 "lowest free ports before %s, after %s (%s)", sa, sb,
+		 np_err(rc));
+}
+
+/* ---- a port of this file closed behind the back, re-issued to it ---- */
+
+static void test_stale_same(void)
+{
+	enum { N = 5 };
+	uint32_t before[N], after[N];
+	char sa[128], sb[128];
+	struct ctr stale, bp;
+	int f, p[3], u, i, k, rc, rc2;
+
+	ctr_read(&bp, "bound_ports");
+	rc = ev_probe_free(before, N);
+	if (!np_check(rc == 0, "stale-same-probe", "bind: %s", np_err(rc)))
+		return;
+	f = open_or_fail("stale-same-setup");
+	if (f < 0)
+		return;
+	for (k = 0; k < 3; k++)
+		p[k] = ev_bind_unbound(f, 0);
+	u = ev_bind_unbound(f, 0);
+	i = u > 0 ? ev_bind_interdomain(f, 0, (unsigned int)u) : u;
+	np_info("stale-same: F has p1=%s p2=%s p3=%s, loopback u=%s i=%s",
+		np_err(p[0]), np_err(p[1]), np_err(p[2]), np_err(u),
+		np_err(i));
+	if (!np_check(p[0] > 0 && p[0] < p[1] && p[1] < p[2] && i > 0,
+		      "stale-same-setup", "binds: %s %s %s %s %s",
+		      np_err(p[0]), np_err(p[1]), np_err(p[2]), np_err(u),
+		      np_err(i)))
+		goto out;
+	if (ev_expect(f, (uint32_t)i, WAIT_MS, true, why, sizeof(why)) < 0)
+		np_info("stale-same: initial event of %d: %s", i, why);
+
+	ctr_read(&stale, "bind_refused_stale");
+	if (!close_behind("stale-same-close-behind", (uint32_t)p[1]))
+		goto out;
+
+	/* Xen hands out the lowest free port: p2, still F's in the driver. */
+	rc = ev_bind_unbound(f, 0);
+	np_info("stale-same: bind on F after closing p2=%d: %s, Xen status of p2 now %s",
+		p[1], np_err(rc), xen_stat_name(xen_port_status(p[1])));
+	np_check(rc == -EEXIST, "stale-same-bind-eexist",
+		 "bind_unbound on F: %s, want EEXIST (Xen re-issued port %d)",
+		 np_err(rc), p[1]);
+	if (rc > 0 && rc != p[1])
+		ev_unbind(f, (unsigned int)rc);
+	check_delta("stale-same-counted", &stale, 1);
+
+	/* F's tree is whole: its other ports still work. */
+	np_round_trip("stale-same-loopback-i-to-u", f, (uint32_t)i, f,
+		      (uint32_t)u);
+	np_round_trip("stale-same-loopback-u-to-i", f, (uint32_t)u, f,
+		      (uint32_t)i);
+	rc = ev_notify(f, (unsigned int)p[0]);
+	rc2 = ev_notify(f, (unsigned int)p[2]);
+	np_check(rc == 0 && rc2 == 0, "stale-same-other-ports-notify",
+		 "notify p1=%d: %s, p3=%d: %s", p[0], np_err(rc), p[2],
+		 np_err(rc2));
+
+	rc = ev_unbind(f, (unsigned int)p[1]);
+	np_check(rc == 0, "stale-same-unbind-p2", "unbind p2=%d on F: %s",
+		 p[1], np_err(rc));
+out:
+	close(f);
+	rc = ev_probe_free(after, N);
+	np_fmt_ports(sa, sizeof(sa), before, N);
+	np_fmt_ports(sb, sizeof(sb), after, N);
+	np_info("stale-same: lowest free ports before %s, after %s", sa, sb);
+	np_check(rc == 0 && memcmp(before, after, sizeof(after)) == 0,
+		 "stale-same-no-port-leak",
+		 "lowest free ports before %s, after close %s (%s)", sa, sb,
+		 np_err(rc));
+	check_delta("stale-same-bound-ports-baseline", &bp, 0);
+}
+
+/* ---- a port of file A closed behind the back, re-issued to file B ---- */
+
+static void test_stale_cross(void)
+{
+	enum { N = 3 };
+	uint32_t before[N], after[N];
+	char sa[64], sb[64];
+	struct ctr busy, bp;
+	int a, b = -1, p, q, rc, st;
+
+	ctr_read(&bp, "bound_ports");
+	rc = ev_probe_free(before, N);
+	if (!np_check(rc == 0, "stale-cross-probe", "bind: %s", np_err(rc)))
+		return;
+	a = open_or_fail("stale-cross-setup");
+	if (a < 0)
+		return;
+	b = open_or_fail("stale-cross-setup");
+	p = ev_bind_unbound(a, 0);
+	np_info("stale-cross: A has port %s", np_err(p));
+	if (!np_check(b >= 0 && p > 0, "stale-cross-setup",
+		      "open B: %s, bind on A: %s", np_err(b), np_err(p)))
+		goto out;
+
+	ctr_read(&busy, "bind_refused_busy");
+	if (!close_behind("stale-cross-close-behind", (uint32_t)p))
+		goto out;
+
+	rc = ev_bind_unbound(b, 0);
+	st = xen_port_status((uint32_t)p);
+	np_info("stale-cross: bind on B: %s, Xen status of %d now %s",
+		np_err(rc), p, xen_stat_name(st));
+	np_check(rc == -EBUSY, "stale-cross-bind-ebusy",
+		 "bind_unbound on B: %s, want EBUSY (Xen re-issued A's port %d)",
+		 np_err(rc), p);
+	if (rc > 0 && rc != p)
+		ev_unbind(b, (unsigned int)rc);
+	check_delta("stale-cross-counted", &busy, 1);
+	np_check(st == NP_EVTCHNSTAT_unbound, "stale-cross-port-not-closed",
+		 "Xen status of port %d after the refused bind: %s, want unbound (left allocated)",
+		 p, xen_stat_name(st));
+
+	q = ev_bind_unbound(b, 0);
+	np_check(q > 0 && q != p, "stale-cross-rebind-other-port",
+		 "second bind on B: %s, want a port other than %d",
+		 np_err(q), p);
+	rc = ev_unbind(a, (unsigned int)p);
+	np_check(rc == 0, "stale-cross-owner-unbind",
+		 "unbind %d on A: %s", p, np_err(rc));
+	if (q > 0) {
+		rc = ev_unbind(b, (unsigned int)q);
+		np_check(rc == 0, "stale-cross-unbind-new-port",
+			 "unbind %d on B: %s", q, np_err(rc));
+	}
+out:
+	close(a);
+	if (b >= 0)
+		close(b);
+	rc = ev_probe_free(after, N);
+	np_fmt_ports(sa, sizeof(sa), before, N);
+	np_fmt_ports(sb, sizeof(sb), after, N);
+	np_check(rc == 0 && memcmp(before, after, sizeof(after)) == 0,
+		 "stale-cross-no-port-leak",
+		 "lowest free ports before %s, after close %s (%s)", sa, sb,
+		 np_err(rc));
+	check_delta("stale-cross-bound-ports-baseline", &bp, 0);
+}
+
+/* ---- a port closed behind the back, then unbound or released ---- */
+
+static void test_dead_unbind(void)
+{
+	struct ctr cf, rq;
+	int a, p, rc;
+
+	a = open_or_fail("dead-unbind-setup");
+	if (a < 0)
+		return;
+	p = ev_bind_unbound(a, 0);
+	if (!np_check(p > 0, "dead-unbind-setup", "bind: %s", np_err(p))) {
+		close(a);
+		return;
+	}
+	np_info("dead-unbind: A has port %d", p);
+	ctr_read(&cf, "close_failed");
+	ctr_read(&rq, "release_quarantined");
+	if (!close_behind("dead-unbind-close-behind", (uint32_t)p)) {
+		close(a);
+		return;
+	}
+	rc = ev_unbind(a, (unsigned int)p);
+	np_check(rc == 0, "dead-unbind-returns-0",
+		 "unbind of port %d that Xen already closed: %s, want 0", p,
+		 np_err(rc));
+	check_dead_counted("dead-unbind-counted", &cf, &rq);
+	rc = ev_unbind(a, (unsigned int)p);
+	np_check(rc == -ENOTCONN, "dead-unbind-port-forgotten",
+		 "second unbind of %d: %s, want ENOTCONN", p, np_err(rc));
+	close(a);
+	check_fresh_binds("dead-unbind-fresh-binds-work");
+}
+
+static void test_dead_release(void)
+{
+	struct ctr cf, rq;
+	int a, p;
+
+	a = open_or_fail("dead-release-setup");
+	if (a < 0)
+		return;
+	p = ev_bind_unbound(a, 0);
+	if (!np_check(p > 0, "dead-release-setup", "bind: %s", np_err(p))) {
+		close(a);
+		return;
+	}
+	np_info("dead-release: A has port %d", p);
+	ctr_read(&cf, "close_failed");
+	ctr_read(&rq, "release_quarantined");
+	if (!close_behind("dead-release-close-behind", (uint32_t)p)) {
+		close(a);
+		return;
+	}
+	close(a);	/* release() meets the dead port */
+	check_dead_counted("dead-release-counted", &cf, &rq);
+	check_fresh_binds("dead-release-fresh-binds-work");
+}
+
+/* ---- --abuse: narrated, no counter checks ---- */
+
+static int run_abuse(void)
+{
+	int f, g, p[3], k, rc, st;
+
+	np_info("abuse: F binds 3 ports, the middle one is closed in Xen behind the driver's back, F binds again, notifies the others, closes; a fresh fd binds 3 times");
+	np_info("abuse: measured on Debian 12's in-tree 6.1 driver: step 3 empties F's port tree, step 4 answers ENOTCONN, step 6 ends in kernel BUG at drivers/xen/evtchn.c:412");
+	print_counters("before");
+	f = ev_open(true);
+	if (f < 0) {
+		np_fail("abuse-setup", "open %s: %s", NP_EVTCHN_DEV,
+			np_err(f));
+		return np_finish();
+	}
+	for (k = 0; k < 3; k++) {
+		p[k] = ev_bind_unbound(f, 0);
+		np_info("abuse: step 1: bind_unbound on F -> %s",
+			np_err(p[k]));
+	}
+	if (!np_check(p[0] > 0 && p[1] > 0 && p[2] > 0, "abuse-setup",
+		      "binds: %s %s %s", np_err(p[0]), np_err(p[1]),
+		      np_err(p[2]))) {
+		close(f);
+		return np_finish();
+	}
+
+	rc = xen_close_port((uint32_t)p[1]);
+	st = xen_port_status((uint32_t)p[1]);
+	np_info("abuse: step 2: EVTCHNOP_close(%d) via %s -> %s; Xen says port %d is %s",
+		p[1], NP_PRIVCMD_DEV, np_err(rc), p[1], xen_stat_name(st));
+	if (!np_check(rc == 0, "abuse-close-behind",
+		      "EVTCHNOP_close(%d) via %s: %s", p[1], NP_PRIVCMD_DEV,
+		      np_err(rc))) {
+		close(f);
+		return np_finish();
+	}
+
+	rc = ev_bind_unbound(f, 0);
+	np_info("abuse: step 3: bind_unbound on F again (Xen's lowest free port is %d) -> %s",
+		p[1], np_err(rc));
+	for (k = 0; k < 3; k += 2) {
+		rc = ev_notify(f, (unsigned int)p[k]);
+		np_info("abuse: step 4: notify port %d on F -> %s", p[k],
+			np_err(rc));
+	}
+	np_info("abuse: step 5: close F");
+	close(f);
+
+	g = ev_open(true);
+	np_info("abuse: step 6: open a fresh fd -> %s", np_err(g));
+	for (k = 0; g >= 0 && k < 3; k++) {
+		rc = ev_bind_unbound(g, 0);
+		np_info("abuse: step 6: bind_unbound on the fresh fd -> %s",
+			np_err(rc));
+	}
+	if (g >= 0)
+		close(g);
+	np_info("abuse: step 7: the process survived");
+	print_counters("after");
+	np_ok("abuse-survived");
+	return np_finish();
+}
+
+int main(int argc, char **argv)
+{
+	np_init();
+	if (argc == 2 && strcmp(argv[1], "--abuse") == 0)
+		return run_abuse();
+	if (argc != 1) {
+		fprintf(stderr, "usage: %s [--abuse]\n", argv[0]);
+		return 2;
+	}
+	print_counters("before");
+	test_limit();
+	test_stale_same();
+	test_stale_cross();
+	test_dead_unbind();
+	test_dead_release();
+	print_counters("after");
+	return np_finish();
+}
