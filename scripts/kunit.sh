@@ -1,0 +1,253 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make kunit: the KUnit suites of kunit/ under User-Mode Linux, with KASAN,
+# lockdep (PROVE_LOCKING, whose wait-context check stands in for
+# DEBUG_ATOMIC_SLEEP, which UML lacks) and UBSAN watching.
+#
+# The kernel tree is Debian's linux-source-$KUNIT_KLINE, extracted once into
+# a cache outside the repo. Our sources sit in it the way an in-tree driver
+# would: drivers/nopanic/ holds symlinks to kunit/* and to
+# drivers/xen/evtchn/evtchn_core.[ch], and drivers/Kconfig and
+# drivers/Makefile reach that directory. kunit.py builds and boots UML.
+#
+# Prints one ok/FAIL line per test case, one for the kernel log scan (any
+# KASAN, lockdep, UBSAN, WARNING or BUG report fails the run, and the case
+# that was running when it was printed), the wall time, and last
+# "N passed, N failed". Exit status 0 iff nothing failed.
+#
+# Environment:
+#   NOPANIC_CACHE            cache root (default /var/cache/nopanic)
+#   KUNIT_KLINE              Debian kernel source line (default 6.1)
+#   NOPANIC_KUNIT_CORE_DIR   directory holding the evtchn_core.[ch] to test
+#                            (default drivers/xen/evtchn; for experiments)
+#   NOPANIC_KUNIT_OUT        where the results are copied at the end
+#                            (default /tmp/nopanic-kunit)
+#   KUNIT_TIMEOUT            seconds the UML kernel may run (default 300)
+#   NOPANIC_KUNIT_FILTER     run only matching suites/cases, kunit.py's
+#                            filter_glob (e.g. 'nopanic_evtchn_race.*')
+
+set -eu
+
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+T0=$(date +%s%N)
+
+# Whatever stops this script early, the last line is still the summary.
+summary_done=
+trap 'rc=$?; [ -n "$summary_done" ] || {
+	echo "FAIL kunit: stopped before the results (exit $rc)"
+	echo "0 passed, 1 failed"; }' EXIT
+
+KUNIT_KLINE=${KUNIT_KLINE:-6.1}
+KCACHE=$NP_CACHE/kunit
+TREE=$KCACHE/linux-source-$KUNIT_KLINE
+BUILD=$KCACHE/build-$KUNIT_KLINE
+TARBALL=/usr/src/linux-source-$KUNIT_KLINE.tar.xz
+CORE_DIR=${NOPANIC_KUNIT_CORE_DIR:-$NP_TOP/drivers/xen/evtchn}
+OUT=${NOPANIC_KUNIT_OUT:-/tmp/nopanic-kunit}
+KUNITCONFIG=$NP_TOP/kunit/.kunitconfig
+SUBDIR=nopanic			# drivers/$SUBDIR in the kernel tree
+JSON=$KCACHE/results-$KUNIT_KLINE.json
+TOOL_LOG=$KCACHE/kunit.py-$KUNIT_KLINE.log
+RAW_LOG=$BUILD/test.log		# kunit.py tees the whole kernel console here
+
+log() { echo "kunit: $*" >&2; }
+
+# --- what the build needs ---------------------------------------------------
+np_need_pkgs "linux-source-$KUNIT_KLINE" python3 bc flex bison gcc make \
+	libc6-dev xz-utils
+[ -f "$TARBALL" ] || { log "no $TARBALL after installing linux-source-$KUNIT_KLINE"; exit 1; }
+
+# One run at a time per cache: the tree and the build directory are shared.
+# (kunit.py also wants the parent of --build_dir to exist.)
+mkdir -p "$KCACHE"
+exec 9>"$KCACHE/.lock"
+flock 9
+
+# --- the kernel tree, extracted once per source package version ------------
+src_version=$(dpkg-query -W -f='${Version}' "linux-source-$KUNIT_KLINE")
+stamp=$TREE/.nopanic-extracted
+if [ "$(cat "$stamp" 2>/dev/null)" != "$src_version" ]; then
+	log "extracting $TARBALL ($src_version) into $KCACHE"
+	rm -rf "$TREE" "$TREE.partial"
+	mkdir "$TREE.partial"
+	tar -xJf "$TARBALL" -C "$TREE.partial"
+	mv "$TREE.partial/linux-source-$KUNIT_KLINE" "$TREE"
+	rmdir "$TREE.partial"
+	echo "$src_version" >"$stamp"
+fi
+
+# --- our sources, linked in as drivers/$SUBDIR -----------------------------
+for f in "$CORE_DIR/evtchn_core.c" "$CORE_DIR/evtchn_core.h" \
+	 "$KUNITCONFIG" "$NP_TOP/kunit/Kconfig" "$NP_TOP/kunit/Kbuild"; do
+	[ -f "$f" ] || { log "missing $f"; exit 1; }
+done
+declare -A want=()
+for f in "$NP_TOP"/kunit/Kconfig "$NP_TOP"/kunit/Kbuild \
+	 "$NP_TOP"/kunit/*.c "$NP_TOP"/kunit/*.h; do
+	[ -f "$f" ] && want[$(basename "$f")]=$f
+done
+want[evtchn_core.c]=$(readlink -f "$CORE_DIR/evtchn_core.c")
+want[evtchn_core.h]=$(readlink -f "$CORE_DIR/evtchn_core.h")
+
+kdir=$TREE/drivers/$SUBDIR
+mkdir -p "$kdir"
+changed=
+for l in "$kdir"/* "$kdir"/.[!.]*; do
+	[ -e "$l" ] || [ -L "$l" ] || continue
+	n=$(basename "$l")
+	if [ -z "${want[$n]:-}" ]; then
+		rm -f "$l"
+		changed=1
+	fi
+done
+for n in "${!want[@]}"; do
+	if [ "$(readlink "$kdir/$n" 2>/dev/null)" != "${want[$n]}" ]; then
+		ln -sfn "${want[$n]}" "$kdir/$n"
+		changed=1
+	fi
+done
+# make compares modification times of the link targets: a link switched to
+# an older file would not be rebuilt.
+if [ -n "$changed" ]; then
+	rm -f "$BUILD/drivers/$SUBDIR"/*.o "$BUILD/drivers/$SUBDIR"/*.a
+fi
+
+append_once() { # file line
+	grep -qxF "$2" "$1" || printf '%s\n' "$2" >>"$1"
+}
+append_once "$TREE/drivers/Kconfig" "source \"drivers/$SUBDIR/Kconfig\""
+append_once "$TREE/drivers/Makefile" "obj-y += $SUBDIR/"
+
+# --- build and run under UML -------------------------------------------------
+rm -f "$JSON" "$RAW_LOG"
+log "building and running UML in $BUILD (log: $TOOL_LOG)"
+rc=0
+(cd "$TREE" && python3 tools/testing/kunit/kunit.py run \
+	--arch=um \
+	--kunitconfig="$KUNITCONFIG" \
+	--build_dir="$BUILD" \
+	--jobs="$(nproc)" \
+	--timeout="${KUNIT_TIMEOUT:-300}" \
+	--json="$JSON" \
+	${NOPANIC_KUNIT_FILTER:+"$NOPANIC_KUNIT_FILTER"}) </dev/null >"$TOOL_LOG" 2>&1 || rc=$?
+if [ "$rc" -ne 0 ]; then
+	log "kunit.py exited $rc; its last lines:"
+	tail -n 40 "$TOOL_LOG" >&2
+fi
+
+# --- results: per case, plus the kernel log scan ----------------------------
+# The raw console is walked in order: a report printed while a case runs
+# fails that case, whatever KUnit concluded.
+results=$(python3 - "$JSON" "$RAW_LOG" <<'EOF'
+import json, os, re, sys
+
+json_path, log_path = sys.argv[1], sys.argv[2]
+report = re.compile(
+    r'(BUG: |WARNING: |UBSAN: |kernel BUG at|Kernel panic|Oops|'
+    r'general protection fault|DEBUG_LOCKS_WARN_ON|'
+    r'INFO: (possible|trying to register|task .* blocked)|'
+    r'inconsistent lock state|circular locking|recursive locking|'
+    r'lock held when returning|suspicious RCU usage)')
+suite_re = re.compile(r'# Subtest: (\S+)')
+case_re = re.compile(r'^\s+(?:not )?ok \d+ (?:- )?(\S+)')
+strip = re.compile(r'^\[\s*\d+\.\d+\]\s?')
+
+reports = {}        # "suite.case" -> first report line
+stray = []          # reports outside any case
+pending = None
+suite = None
+if os.path.exists(log_path):
+    with open(log_path, errors='replace') as f:
+        for raw in f:
+            line = strip.sub('', raw.rstrip('\n'))
+            m = suite_re.search(line)
+            if m:
+                if pending is not None:     # at boot or between suites
+                    stray.append(pending)
+                    pending = None
+                suite = m.group(1)
+                continue
+            if report.search(line):
+                if suite is None:
+                    stray.append('at boot: ' + line.strip())
+                elif pending is None:
+                    pending = line.strip()
+                continue
+            m = case_re.match(line)
+            if m and suite and pending is not None:
+                reports.setdefault(suite + '.' + m.group(1), pending)
+                pending = None
+    if pending is not None:
+        stray.append(pending)
+
+all_reports = list(reports.values()) + stray
+cases = []
+if os.path.exists(json_path):
+    # After a crash kunit.py reports the cases it never saw with no name.
+    # Suites that ran come first, in run order.
+    def walk(group, prefix):
+        for g in group.get('sub_groups', []):
+            walk(g, g['name'] + '.')
+        for i, c in enumerate(group.get('test_cases', []), 1):
+            if c['name']:
+                name = prefix + c['name']
+            elif prefix:
+                name = prefix + 'case %d' % i
+            else:
+                name = 'suite %d of the run' % i
+            cases.append((name, c['status']))
+    try:
+        with open(json_path) as f:
+            walk(json.load(f), '')
+    except ValueError:
+        pass
+
+# The crash that ended the run: the last report no case line followed.
+crash = stray[-1] if stray and not stray[-1].startswith('at boot') else None
+passed = failed = 0
+for name, status in cases:
+    why = reports.pop(name, None)
+    if status == 'ERROR' and not why:
+        why = 'crashed: ' + crash if crash else 'crashed or did not run'
+        crash = None
+    if status == 'PASS' and why is None:
+        passed += 1
+        print('ok ' + name)
+    elif status == 'SKIP' and why is None:
+        print('skip ' + name)
+    else:
+        failed += 1
+        print('FAIL %s (%s)' % (name, why or status))
+if not cases:
+    failed += 1
+    print('FAIL kunit results: no test case ran (build or boot failed)')
+if all_reports:
+    failed += 1
+    print('FAIL kernel log scan: %d report(s), first: %s' %
+          (len(all_reports), all_reports[0]))
+elif not os.path.exists(log_path):
+    failed += 1
+    print('FAIL kernel log scan: no kernel log at ' + log_path)
+else:
+    passed += 1
+    print('ok kernel log scan: no KASAN, lockdep, UBSAN, WARNING or BUG report')
+print('#counts %d %d' % (passed, failed))
+EOF
+)
+grep -v '^#counts ' <<<"$results"
+read -r _ NP_PASSED NP_FAILED < <(grep '^#counts ' <<<"$results")
+if [ "$rc" -ne 0 ] && [ "$NP_FAILED" -eq 0 ]; then
+	np_fail "kunit.py run (exit $rc, see $TOOL_LOG)"
+fi
+
+mkdir -p "$OUT"
+[ -f "$JSON" ] && cp "$JSON" "$OUT/results.json"
+[ -f "$RAW_LOG" ] && cp "$RAW_LOG" "$OUT/test.log"
+echo "results: $OUT/results.json (kept in $JSON), kernel log: $OUT/test.log"
+T1=$(date +%s%N)
+echo "wall time: $(( (T1 - T0) / 1000000000 )).$(( (T1 - T0) / 100000000 % 10 )) s"
+summary_done=1
+np_summary
