@@ -339,12 +339,16 @@ static enum npev_release npev_fake_release(struct npev_port *p)
 		ch->mapped = NULL;
 		ch->masked = false;
 		ch->releases++;
+		spin_unlock_irqrestore(&npev_fake.lock, flags);
+
+		/* Unmapped, not closed yet: the window on these kernels. */
+		npev_fake_hook(p, NPEV_FAKE_AFTER_UNMAP);
 		if (p->is_static)
-			res = NPEV_RELEASED;
-		else if (npev_fake_close_locked(p->port))
-			res = NPEV_RELEASE_CLOSE_FAILED;
-		else
-			res = NPEV_RELEASED;
+			return NPEV_RELEASED;
+
+		spin_lock_irqsave(&npev_fake.lock, flags);
+		res = npev_fake_close_locked(p->port) ?
+		      NPEV_RELEASE_CLOSE_FAILED : NPEV_RELEASED;
 		spin_unlock_irqrestore(&npev_fake.lock, flags);
 		npev_fake_hook(p, NPEV_FAKE_AFTER_CLOSE);
 		return res;

@@ -55,6 +55,7 @@ enum npev_fake_glue {
 /* Where release() calls npev_fake.release_hook. */
 enum npev_fake_phase {
 	NPEV_FAKE_BEFORE_UNMAP,		/* handler still installed */
+	NPEV_FAKE_AFTER_UNMAP,		/* 6.5+: unmapped, not closed yet */
 	NPEV_FAKE_AFTER_CLOSE,		/* port closed in the hypervisor */
 };
 

@@ -120,12 +120,17 @@ static void race_reissued_port_refused_in_other_file(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_BOUND_PORTS), bound);
 }
 
-/* File B's bind, run by a thread while file A's unbind waits in the hook. */
+/*
+ * File B's bind, started by a thread while file A's release is inside the
+ * window between the hypervisor close and the kernel unmap (or the other
+ * way round, by kernel).
+ */
 struct npt_window {
 	struct npev_user *b;
-	u32 port;		/* the port A is unbinding */
-	int rc;			/* B's bind */
-	bool mapped;		/* A's mapping still there when B bound */
+	u32 port;			/* the port A is unbinding */
+	enum npev_fake_phase phase;	/* where in A's release B starts */
+	int rc;				/* B's bind */
+	bool done_in_window;		/* B's bind ended inside the window */
 	unsigned int calls;
 	struct completion done;
 };
@@ -145,44 +150,44 @@ static void npt_window_hook(struct npev_port *p, enum npev_fake_phase ph,
 	struct npt_window *w = data;
 	struct task_struct *t;
 
-	if (ph != NPEV_FAKE_AFTER_CLOSE || p->port != w->port || w->calls++)
+	if (ph != w->phase || p->port != w->port || w->calls++)
 		return;
-	w->mapped = npev_fake_mapped(p->port) == p;
 	/*
 	 * Another thread: B's bind takes B's bind_mutex while this one holds
-	 * A's, as two processes would.
+	 * A's, as two processes would. Give it time to overtake A: it must
+	 * instead wait for A's release to finish.
 	 */
 	t = kthread_run(npt_window_bind, w, "npt_window");
 	if (IS_ERR(t)) {
 		w->rc = PTR_ERR(t);
+		complete(&w->done);
 		return;
 	}
-	if (!wait_for_completion_timeout(&w->done, 30 * HZ))
-		w->rc = -ETIMEDOUT;	/* and the thread is left running */
+	w->done_in_window = wait_for_completion_timeout(&w->done, HZ / 5);
 }
 
 /*
- * The 3.10 ordering in time, on kernels whose unbind closes the port
- * before it unmaps it (6.1's __unbind_from_irq()): A unbinds port 2; the
- * port is closed in the hypervisor; before the kernel's mapping is cleared,
- * B binds and receives port 2. B must get an errno and A's unbind must
- * complete normally.
+ * A holds ports 1-3 and unbinds 2 (closed behind its back first if
+ * @behind); B binds from inside A's release, at @phase. B's bind must wait
+ * for A's release, then get port 2 cleanly, and A must not have closed it.
  */
-static void race_window_inside_unbind(struct kunit *test)
+static void npt_window_case(struct kunit *test, enum npev_fake_glue glue,
+			    enum npev_fake_phase phase, bool behind)
 {
 	static const u32 a_ports[] = { 1, 3 };
 	long busy = npev_fake_stat(NPEV_STAT_BIND_REFUSED_BUSY);
 	long close_failed = npev_fake_stat(NPEV_STAT_CLOSE_FAILED);
-	long quarantined = npev_fake_stat(NPEV_STAT_RELEASE_QUARANTINED);
 	struct npev_user *a = npt_user(test);
 	struct npev_user *b = npt_user(test);
-	struct npt_window w = { .b = b, .port = 2 };
+	struct npt_window w = { .b = b, .port = 2, .phase = phase };
 
 	init_completion(&w.done);
-	npev_fake.glue = NPEV_FAKE_GLUE_CLOSE_THEN_UNMAP;
+	npev_fake.glue = glue;
 	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 1);
 	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 2);
 	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 3);
+	if (behind)
+		KUNIT_ASSERT_EQ(test, npev_fake_close_behind(2), 0);
 
 	npev_fake.release_hook_data = &w;
 	WRITE_ONCE(npev_fake.release_hook, npt_window_hook);
@@ -190,64 +195,51 @@ static void race_window_inside_unbind(struct kunit *test)
 	WRITE_ONCE(npev_fake.release_hook, NULL);
 
 	KUNIT_ASSERT_EQ(test, w.calls, 1U);
-	KUNIT_EXPECT_TRUE(test, w.mapped);
-	KUNIT_EXPECT_EQ(test, w.rc, -EBUSY);
-	KUNIT_EXPECT_EQ(test, npev_fake_chan(2).allocs, 2U);
-	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_BIND_REFUSED_BUSY) - busy,
-			1L);
-	KUNIT_EXPECT_EQ(test, b->nr_ports, 0U);
-
-	/* A's unbind finished normally; its other ports are untouched. */
-	npt_expect_ports(test, a, a_ports, ARRAY_SIZE(a_ports));
-	KUNIT_EXPECT_NULL(test, npev_fake_mapped(2));
-	KUNIT_EXPECT_EQ(test, npev_fake_chan(2).closes, 1U);
-	KUNIT_EXPECT_EQ(test, npev_fake.nr_close_free, 0U);
-	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_CLOSE_FAILED),
-			close_failed);
-	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_RELEASE_QUARANTINED),
-			quarantined);
-
-	/* B binds again. */
-	KUNIT_EXPECT_GT(test, npev_bind_unbound(b, 0), 0);
-	KUNIT_EXPECT_EQ(test, b->nr_ports, 1U);
-	if (npev_fake_is_open(2) && !npev_fake_mapped(2))
-		kunit_info(test, "note: port 2, refused to B, is left open in the hypervisor with no owner\n");
-}
-
-/*
- * The same unbind on kernels with static event channels (6.5+), where the
- * kernel unmaps the port before the glue closes it: there is no window,
- * B's bind during A's unbind simply gets port 2.
- */
-static void race_no_window_when_unmapped_first(struct kunit *test)
-{
-	long busy = npev_fake_stat(NPEV_STAT_BIND_REFUSED_BUSY);
-	struct npev_user *a = npt_user(test);
-	struct npev_user *b = npt_user(test);
-	struct npt_window w = { .b = b, .port = 2 };
-
-	init_completion(&w.done);
-	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 1);
-	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 2);
-
-	npev_fake.release_hook_data = &w;
-	WRITE_ONCE(npev_fake.release_hook, npt_window_hook);
-	KUNIT_EXPECT_EQ(test, npev_unbind(a, 2), 0);
-	WRITE_ONCE(npev_fake.release_hook, NULL);
-
-	KUNIT_ASSERT_EQ(test, w.calls, 1U);
-	KUNIT_EXPECT_FALSE(test, w.mapped);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&w.done, 30 * HZ));
+	KUNIT_EXPECT_FALSE(test, w.done_in_window);
 	KUNIT_EXPECT_EQ(test, w.rc, 2);
 	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_BIND_REFUSED_BUSY), busy);
+	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_CLOSE_FAILED) -
+			close_failed, behind ? 1L : 0L);
+
+	/* Port 2 is B's and open; A's other ports are untouched. */
+	KUNIT_EXPECT_TRUE(test, npev_fake_is_open(2));
 	KUNIT_EXPECT_PTR_EQ(test, npev_fake_owner(2), b);
-	KUNIT_EXPECT_EQ(test, npev_notify(a, 2), -ENOTCONN);
 	KUNIT_EXPECT_EQ(test, npev_notify(b, 2), 0);
+	KUNIT_EXPECT_EQ(test, npev_notify(a, 2), -ENOTCONN);
+	npt_expect_ports(test, a, a_ports, ARRAY_SIZE(a_ports));
 
 	npev_fake_user_free(test, a);
 	npev_fake_user_free(test, b);
 	KUNIT_EXPECT_EQ(test, npev_fake_nr_open(), 0U);
+}
+
+/*
+ * The 3.10 ordering in time, on kernels whose unbind closes the port
+ * before it unmaps it (6.1 before the stable fix that moved the close
+ * after the unmap): A unbinds port 2; the port is closed in the
+ * hypervisor; before the kernel's mapping is cleared, B binds. B waits
+ * for A's release, then gets port 2.
+ */
+static void race_window_inside_unbind(struct kunit *test)
+{
+	npt_window_case(test, NPEV_FAKE_GLUE_CLOSE_THEN_UNMAP,
+			NPEV_FAKE_AFTER_CLOSE, false);
 	KUNIT_EXPECT_EQ(test, npev_fake_chan(2).closes, 2U);
 	KUNIT_EXPECT_EQ(test, npev_fake.nr_close_free, 0U);
+}
+
+/*
+ * On kernels with static event channels (6.5+) the kernel unmaps and we
+ * close. A port closed behind A's back is free between the two: B binds
+ * there, waits for A's release (whose close fails, counted), then gets
+ * port 2, which A's close therefore cannot end.
+ */
+static void race_close_gap_after_unmap(struct kunit *test)
+{
+	npt_window_case(test, NPEV_FAKE_GLUE_UNMAP_THEN_CLOSE,
+			NPEV_FAKE_AFTER_UNMAP, true);
+	KUNIT_EXPECT_EQ(test, npev_fake_chan(2).close_free, 1U);
 }
 
 /*
@@ -477,10 +469,13 @@ static void npt_late_event_hook(struct npev_port *p, enum npev_fake_phase ph,
 		le->queued++;
 }
 
+/* Hook calls per release by the 6.5+ glue: around the unmap, after close */
+#define NPT_RELEASE_PHASES	3U
+
 /*
- * The fake's release() calls npev_port_event() before the mapping goes and
- * after the port is closed: nothing is queued, and KASAN sees no access to
- * freed memory.
+ * The fake's release() calls npev_port_event() before the mapping goes,
+ * between unmap and close, and after the port is closed: nothing is
+ * queued, and KASAN sees no access to freed memory.
  */
 static void event_during_unbind_not_queued(struct kunit *test)
 {
@@ -500,7 +495,7 @@ static void event_during_unbind_not_queued(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, npev_unbind(u, 2), 0);
 	WRITE_ONCE(npev_fake.release_hook, NULL);
 
-	KUNIT_EXPECT_EQ(test, le.calls, 4U);
+	KUNIT_EXPECT_EQ(test, le.calls, 2 * NPT_RELEASE_PHASES);
 	KUNIT_EXPECT_EQ(test, le.queued, 0U);
 	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_SPURIOUS_EVENT), spurious);
 	/* Only the event from before the unbind is there. */
@@ -529,7 +524,7 @@ static void event_during_file_release_not_queued(struct kunit *test)
 	npev_fake_user_free(test, u);
 	WRITE_ONCE(npev_fake.release_hook, NULL);
 
-	KUNIT_EXPECT_EQ(test, le.calls, 16U);
+	KUNIT_EXPECT_EQ(test, le.calls, 8 * NPT_RELEASE_PHASES);
 	KUNIT_EXPECT_EQ(test, le.queued, 0U);
 	KUNIT_EXPECT_EQ(test, npev_fake_nr_open(), 0U);
 	for (port = 1; port <= 8; port++)
@@ -796,7 +791,7 @@ static void concurrent_files_under_lockdep(struct kunit *test)
 static struct kunit_case npev_race_cases[] = {
 	KUNIT_CASE(race_reissued_port_refused_in_other_file),
 	KUNIT_CASE(race_window_inside_unbind),
-	KUNIT_CASE(race_no_window_when_unmapped_first),
+	KUNIT_CASE(race_close_gap_after_unmap),
 	KUNIT_CASE(stale_port_same_file_eexist_tree_whole),
 	KUNIT_CASE(unbind_port_closed_behind_back),
 	KUNIT_CASE(quarantined_port_stays_refused),

@@ -36,6 +36,18 @@ const char *const npev_stat_names[NPEV_STAT_NR] = {
 	[NPEV_STAT_BACKEND_ERROR]	= "backend_error",
 };
 
+/*
+ * Serialises, across all files, the steps that hand a port number from the
+ * hypervisor to a binding and back: allocate, check and attach on bind;
+ * unmap and close on release. Without it, a port one file is releasing can
+ * be re-issued to another file between the kernel's unmap and the close,
+ * and the first file's close then ends the second file's channel (or, on
+ * kernels that close before they unmap, the second file finds the port
+ * still mapped and is refused). Binds and unbinds are rare; events and
+ * reads never take it.
+ */
+static DEFINE_MUTEX(npev_handover_lock);
+
 static struct npev_port *npev_find(struct npev_user *u, u32 port)
 	__must_hold(&u->bind_mutex)
 {
@@ -154,7 +166,7 @@ static void npev_close_unattached(struct npev_user *u, u32 port)
  * port, the one the user named) and start delivering its events.
  */
 static int npev_bind_port(struct npev_user *u, u32 port, bool is_static)
-	__must_hold(&u->bind_mutex)
+	__must_hold(&u->bind_mutex) __must_hold(&npev_handover_lock)
 {
 	struct npev_port *p;
 	int rc;
@@ -260,10 +272,13 @@ static int npev_bind_new(struct npev_user *u, const struct npev_bind_req *req)
 
 	mutex_lock(&u->bind_mutex);
 	rc = npev_may_bind(u, req);
-	if (!rc)
+	if (!rc) {
+		mutex_lock(&npev_handover_lock);
 		rc = npev_alloc(u, req, &port);
-	if (!rc)
-		rc = npev_bind_port(u, port, false);
+		if (!rc)
+			rc = npev_bind_port(u, port, false);
+		mutex_unlock(&npev_handover_lock);
+	}
 	mutex_unlock(&u->bind_mutex);
 	return rc ? rc : (int)port;
 }
@@ -306,7 +321,9 @@ int npev_bind_static(struct npev_user *u, u32 port)
 		npev_stat_inc(NPEV_STAT_LIMIT_REFUSED);
 		rc = -EMFILE;
 	} else {
+		mutex_lock(&npev_handover_lock);
 		rc = npev_bind_port(u, port, true);
+		mutex_unlock(&npev_handover_lock);
 	}
 	mutex_unlock(&u->bind_mutex);
 	return rc;
@@ -323,7 +340,9 @@ static void npev_release_port(struct npev_user *u, struct npev_port *p)
 	atomic_long_dec(&npev_stats[NPEV_STAT_BOUND_PORTS]);
 
 	WRITE_ONCE(p->unbinding, true);
+	mutex_lock(&npev_handover_lock);
 	res = u->ops->release(p);
+	mutex_unlock(&npev_handover_lock);
 	switch (res) {
 	case NPEV_RELEASED:
 		break;

@@ -9,8 +9,9 @@
  * same code runs in dom0 (evtchn_xen.c) and under User-Mode Linux against
  * a fake event-channel backend (kunit/).
  *
- * Lock order: bind_mutex, then ring_cons_mutex, then ring_prod_lock.
- * The event handler takes ring_prod_lock only.
+ * Lock order: bind_mutex, the module-wide handover lock (evtchn_core.c),
+ * ring_cons_mutex, ring_prod_lock. The event handler takes ring_prod_lock
+ * only.
  */
 #ifndef NOPANIC_EVTCHN_CORE_H
 #define NOPANIC_EVTCHN_CORE_H
