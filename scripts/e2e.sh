@@ -4,7 +4,7 @@
 # e2e.sh - end-to-end test: our xen-evtchn, installed by the real dkms for
 # Debian's kernel, in a real Xen 4.17 PV dom0 booted under QEMU (TCG).
 #
-# Usage: scripts/e2e.sh [e2e|demo]
+# Usage: scripts/e2e.sh [e2e|demo|toolstack]
 #
 #   e2e   (default) two boots:
 #         - np.mode=e2e: our module's identity, conformance, stress with
@@ -16,6 +16,9 @@
 #           which proves the abuse reaches the bug our module survives.
 #   demo  the same abuse on ours, then on the in-tree module, shown side
 #         by side.
+#   toolstack  Xen's own tools (np.mode=toolstack) on the in-tree module
+#         (control), then on ours; called by scripts/e2e-toolstack.sh,
+#         which supplies the tools through E2E_EXTRA_ROOTS.
 #
 # Prints one line per check (`ok <name>` or `FAIL <name>: <detail>`), the
 # time each phase took, and as its last line `N passed, N failed`. Exits 0
@@ -29,6 +32,8 @@
 #                  the plan's own per-program deadlines, 300 s in all)
 #   E2E_STRESS_P   evtchn-stress -p (default 4)
 #   E2E_STRESS_N   evtchn-stress -n (default 40000: 8-25 s here, by load)
+#   E2E_EXTRA_ROOTS directories merged over the initramfs root (default none)
+#   E2E_PLAN_ARGS  extra kernel arguments for the toolstack boots (np.*=...)
 #   E2E_PARALLEL   1: run the two boots of a mode at the same time. Off by
 #                  default: on 2 cores it saves little, and oversubscribed
 #                  vCPUs risk soft-lockup or RCU-stall reports in dom0,
@@ -43,13 +48,13 @@ export LC_ALL=C
 
 MODE=${1:-e2e}
 case "$MODE" in
-e2e|demo) ;;
+e2e|demo|toolstack) ;;
 -h|--help)
 	sed -n '4,/^$/s/^# \{0,1\}//p' "$0"
 	exit 0
 	;;
 *)
-	echo "usage: $0 [e2e|demo]" >&2
+	echo "usage: $0 [e2e|demo|toolstack]" >&2
 	exit 2
 	;;
 esac
@@ -241,6 +246,11 @@ install -m 644 "$SRCDIR"/tests/guest/*.sh "$IRD/plans/"
 for p in $PROGS; do
 	install -m 755 "$SRCDIR/tests/$p" "$IRD/bin/$p"
 done
+# Trees other harnesses add (scripts/e2e-toolstack.sh: Xen's tools). A
+# file replaces a busybox applet link rather than write through it.
+for d in ${E2E_EXTRA_ROOTS:-}; do
+	cp -a --remove-destination "$d/." "$IRD/"
+done
 
 # Only what dom0 loads: the Xen drivers (xen-evtchn, xen-privcmd, xenfs:
 # none needs a module outside drivers/xen) and ours under updates/dkms.
@@ -374,6 +384,7 @@ boot_checks()
 			printf "time plan %s %.1fs (dom0 uptime %.1f to %.1f)\n",
 				name, t1 - t0, t0, t1 }' name="$name"
 	dom0_log "$name" | sed -n 's/^NPINFO \(stress .*seconds=.*\)/time \1/p'
+	dom0_log "$name" | sed -n "s/^NPINFO time /time $name /p"
 	if [ -n "$crash" ]; then
 		fail "$name/qemu-exit: dom0 or Xen crashed (log: $WORK/$name.log)"
 	elif [ "$rc" = 124 ]; then
@@ -523,6 +534,15 @@ demo)
 	log_clean ours
 	boot_checks intree
 	expect_intree_bug intree
+	;;
+toolstack)
+	boots control "np.mode=toolstack np.target=intree $common ${E2E_PLAN_ARGS:-}" \
+	      ours "np.mode=toolstack np.target=ours $common ${E2E_PLAN_ARGS:-}"
+	for name in control ours; do
+		boot_checks $name
+		guest_checks $name
+		log_clean $name
+	done
 	;;
 esac
 timing "boots $(since "$t")s"
