@@ -15,7 +15,8 @@
 # Environment:
 #   KVER            guest kernel release (default: the one linux-headers-amd64
 #                   depends on, i.e. the headers installed on this host)
-#   NOPANIC_CACHE   cache directory (default /var/cache/nopanic/guest/$KVER)
+#   NOPANIC_CACHE   cache root (default /var/cache/nopanic); the guest
+#                   packages go in its guest/$KVER
 #   XEN_PKG         hypervisor package (default xen-hypervisor-4.17-amd64)
 #
 # Progress goes to stderr. stdout gets shell assignments for `eval`:
@@ -136,7 +137,7 @@ extract_vmlinux()
 ensure_pkgs qemu-system-x86 busybox-static dkms "linux-headers-$KVER" cpio \
 	    xz-utils kmod gcc libc6-dev make gzip util-linux
 
-CACHE=${NOPANIC_CACHE:-/var/cache/nopanic/guest/$KVER}
+CACHE=${NOPANIC_CACHE:-/var/cache/nopanic}/guest/$KVER
 mkdir -p "$CACHE"
 
 # One fetch at a time per cache: several harness runs may start at once.
