@@ -29,14 +29,27 @@ if [ ! -f "$cp_dir/scripts/checkpatch.pl" ]; then
 		linux-source-6.1/scripts/const_structs.checkpatch
 fi
 
-# Build the payload exactly as dkms receives it, out of the source tree.
+# The payload exactly as dkms receives it must be sources only and build
+# alone; everything (the skb guard too) must build without a W=1 warning
+# and pass sparse.
 src=$("$NP_TOP/scripts/dkms-source.sh" "$work")
-extra=$(cd "$src" && find . -path ./drivers -prune -o -path ./include -prune \
-	-o -type f ! -name Kbuild ! -name Makefile ! -name dkms.conf -print)
+extra=$(cd "$src" && find . -path ./drivers -prune -o -type f \
+	! -name Kbuild ! -name Makefile ! -name dkms.conf -print)
 np_check "dkms-payload-is-sources-only" test -z "$extra"
+if make -C "$kdir" M="$src" modules >"$work/payload.log" 2>&1; then
+	np_ok "dkms-payload-builds"
+else
+	tail -n 30 "$work/payload.log"
+	np_fail "dkms-payload-builds"
+fi
+
+full=$work/full
+mkdir -p "$full"
+(cd "$NP_TOP" && git ls-files -co --exclude-standard Kbuild Makefile \
+	drivers include | grep -v '\.mod\.c$' | cpio -pdm --quiet "$full")
 
 build_log=$work/build.log
-if make -C "$kdir" M="$src" W=1 modules >"$build_log" 2>&1 &&
+if make -C "$kdir" M="$full" W=1 modules >"$build_log" 2>&1 &&
    ! grep -E 'warning:|error:' "$build_log"; then
 	np_ok "build-w1-clean"
 else
@@ -45,15 +58,19 @@ else
 fi
 
 # Sparse: every file rechecked; warnings become errors.
-make -C "$kdir" M="$src" clean >/dev/null 2>&1
 sparse_log=$work/sparse.log
-if make -C "$kdir" M="$src" C=2 CF=-Wsparse-error modules \
+if make -C "$kdir" M="$full" C=2 CF=-Wsparse-error modules \
 	>"$sparse_log" 2>&1 && ! grep -E 'warning:|error:' "$sparse_log"; then
 	np_ok "sparse-c2-clean"
 else
 	grep -E 'warning:|error:' "$sparse_log" | head -n 30
 	np_fail "sparse-c2-clean"
 fi
+
+for m in skb_guard np_vnic; do
+	np_check "modinfo-$m-license-gpl" \
+		test "$(modinfo -F license "$full/drivers/net/skb_guard/$m.ko")" = GPL
+done
 
 ko=$src/drivers/xen/evtchn/xen-evtchn.ko
 field() { modinfo -F "$1" "$ko" 2>/dev/null; }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Stage the DKMS payload: what `dkms add` should copy, and nothing else
-# (no kunit/, tests/, patches/ or scripts/).
+# (xen-evtchn only: no skb guard, kunit/, tests/, patches/ or scripts/).
 #
 # usage: scripts/dkms-source.sh <outdir>   -> <outdir>/nopanic-<version>/
 set -eu
@@ -16,7 +16,7 @@ rm -rf "$dest"
 mkdir -p "$dest"
 cd "$top"
 # Sources only: objects left by an in-place build must not travel.
-find Kbuild Makefile dkms.conf drivers include \
+find Kbuild Makefile dkms.conf drivers/xen \
 	\( -name '*.c' -o -name '*.h' -o -name Kbuild -o -name Makefile \
 	   -o -name dkms.conf \) ! -name '*.mod.c' -print 2>/dev/null |
 	cpio -pdm --quiet "$dest"
