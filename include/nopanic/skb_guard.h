@@ -37,6 +37,9 @@ enum skb_guard_reason {
 void skb_guard_refused(struct sk_buff *skb, unsigned int len,
 		       unsigned long caller);
 void skb_guard_drop(struct sk_buff *skb);
+long skb_guard_reason_count(enum skb_guard_reason reason);
+unsigned long skb_guard_site_count(unsigned long caller,
+				   enum skb_guard_reason reason);
 
 /*
  * Bytes a put may add: -1 for a non-linear skb, where not even an empty

@@ -91,6 +91,33 @@ void skb_guard_drop(struct sk_buff *skb)
 }
 EXPORT_SYMBOL_GPL(skb_guard_drop);
 
+/* Refusals so far for @reason. */
+long skb_guard_reason_count(enum skb_guard_reason reason)
+{
+	if (reason >= SKB_GUARD_NR_REASONS)
+		return 0;
+	return atomic_long_read(&skb_guard_reasons[reason]);
+}
+EXPORT_SYMBOL_GPL(skb_guard_reason_count);
+
+/* Refusals so far at the site @caller for @reason. */
+unsigned long skb_guard_site_count(unsigned long caller,
+				   enum skb_guard_reason reason)
+{
+	unsigned long flags, count = 0;
+	int i;
+
+	spin_lock_irqsave(&skb_guard_sites_lock, flags);
+	for (i = 0; i < SKB_GUARD_SITES && skb_guard_sites[i].count; i++) {
+		if (skb_guard_sites[i].caller == caller &&
+		    skb_guard_sites[i].reason == reason)
+			count = skb_guard_sites[i].count;
+	}
+	spin_unlock_irqrestore(&skb_guard_sites_lock, flags);
+	return count;
+}
+EXPORT_SYMBOL_GPL(skb_guard_site_count);
+
 static int skb_guard_reasons_show(struct seq_file *m, void *v)
 {
 	int i;
