@@ -30,6 +30,11 @@ kunit:
 e2e:
 	@scripts/e2e.sh e2e
 
+# The skb guard end to end: Debian's kernel under QEMU, guarded and
+# control boots.
+e2e-skbguard:
+	@scripts/e2e-skbguard.sh
+
 demo:
 	@scripts/e2e.sh demo
 
@@ -40,4 +45,4 @@ check:
 dkms-source:
 	scripts/dkms-source.sh $(or $(DESTDIR),$(PWD)/.dkms-source)
 
-.PHONY: all modules install clean check-build kunit e2e demo check dkms-source
+.PHONY: all modules install clean check-build kunit e2e e2e-skbguard demo check dkms-source

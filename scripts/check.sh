@@ -8,7 +8,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-tiers=${NOPANIC_TIERS:-"check-build kunit e2e"}
+tiers=${NOPANIC_TIERS:-"check-build kunit e2e e2e-skbguard"}
 total_pass=0
 total_fail=0
 start=$(date +%s)
@@ -18,6 +18,7 @@ for tier in $tiers; do
 	check-build)	cmd=("$NP_TOP/scripts/check-build.sh") ;;
 	kunit)		cmd=("$NP_TOP/scripts/kunit.sh") ;;
 	e2e)		cmd=("$NP_TOP/scripts/e2e.sh" e2e) ;;
+	e2e-skbguard)	cmd=("$NP_TOP/scripts/e2e-skbguard.sh") ;;
 	*)		echo "unknown tier $tier"; exit 2 ;;
 	esac
 	echo "=== $tier"
