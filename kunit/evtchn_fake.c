@@ -189,6 +189,14 @@ static int npev_fake_bind_virq(u32 virq, u32 *port)
 	return rc;
 }
 
+/* Xen's view of a remote domain: DOMID_SELF is us, reserved ids are not. */
+static int npev_fake_remote_dom(u32 *remote_dom)
+{
+	if (*remote_dom == NPEV_FAKE_DOMID_XEN_SELF)
+		*remote_dom = NPEV_FAKE_DOMID_SELF;
+	return *remote_dom >= NPEV_DOMID_FIRST_RESERVED ? -ESRCH : 0;
+}
+
 static int npev_fake_bind_interdomain(u32 remote_dom, u32 remote_port,
 				      u32 *port)
 {
@@ -197,10 +205,9 @@ static int npev_fake_bind_interdomain(u32 remote_dom, u32 remote_port,
 	int rc;
 
 	npev_fake_maybe_yield();
-	if (remote_dom == NPEV_FAKE_DOMID_XEN_SELF)
-		remote_dom = NPEV_FAKE_DOMID_SELF;
-	if (remote_dom >= NPEV_DOMID_FIRST_RESERVED)
-		return -ESRCH;
+	rc = npev_fake_remote_dom(&remote_dom);
+	if (rc)
+		return rc;
 
 	spin_lock_irqsave(&npev_fake.lock, flags);
 	if (remote_dom == NPEV_FAKE_DOMID_SELF) {
@@ -236,10 +243,9 @@ static int npev_fake_alloc_unbound(u32 remote_dom, u32 *port)
 	int rc;
 
 	npev_fake_maybe_yield();
-	if (remote_dom == NPEV_FAKE_DOMID_XEN_SELF)
-		remote_dom = NPEV_FAKE_DOMID_SELF;
-	if (remote_dom >= NPEV_DOMID_FIRST_RESERVED)
-		return -ESRCH;
+	rc = npev_fake_remote_dom(&remote_dom);
+	if (rc)
+		return rc;
 	spin_lock_irqsave(&npev_fake.lock, flags);
 	rc = npev_fake_alloc_locked(port);
 	if (!rc) {

@@ -7,14 +7,18 @@
 #
 # The kernel tree is Debian's linux-source-$KUNIT_KLINE, extracted once into
 # a cache outside the repo. Our sources sit in it the way an in-tree driver
-# would: drivers/nopanic/ holds symlinks to kunit/* and to
-# drivers/xen/evtchn/evtchn_core.[ch], and drivers/Kconfig and
-# drivers/Makefile reach that directory. kunit.py builds and boots UML.
+# would: drivers/nopanic/ holds symlinks to kunit/*, to
+# drivers/xen/evtchn/evtchn_core.[ch], to drivers/net/skb_guard/skb_guard.c
+# and skb_guard_compat.h, and (as nopanic-include) to include/, and
+# drivers/Kconfig and drivers/Makefile reach that directory. kunit.py builds
+# and boots UML.
 #
 # Prints one ok/FAIL line per test case, one for the kernel log scan (any
 # KASAN, lockdep, UBSAN, WARNING or BUG report fails the run, and the case
 # that was running when it was printed), the wall time, and last
-# "N passed, N failed". Exit status 0 iff nothing failed.
+# "N passed, N failed". The skb guard benchmark's figures (log lines
+# "skb_guard bench: ...") are repeated before the summary; they are not
+# checks. Exit status 0 iff nothing failed.
 #
 # Environment:
 #   NOPANIC_CACHE            cache root (default /var/cache/nopanic)
@@ -46,6 +50,7 @@ TREE=$KCACHE/linux-source-$KUNIT_KLINE
 BUILD=$KCACHE/build-$KUNIT_KLINE
 TARBALL=/usr/src/linux-source-$KUNIT_KLINE.tar.xz
 CORE_DIR=${NOPANIC_KUNIT_CORE_DIR:-$NP_TOP/drivers/xen/evtchn}
+SKB_GUARD_DIR=$NP_TOP/drivers/net/skb_guard
 OUT=${NOPANIC_KUNIT_OUT:-/tmp/nopanic-kunit}
 KUNITCONFIG=$NP_TOP/kunit/.kunitconfig
 SUBDIR=nopanic			# drivers/$SUBDIR in the kernel tree
@@ -81,6 +86,8 @@ fi
 
 # --- our sources, linked in as drivers/$SUBDIR -----------------------------
 for f in "$CORE_DIR/evtchn_core.c" "$CORE_DIR/evtchn_core.h" \
+	 "$SKB_GUARD_DIR/skb_guard.c" "$SKB_GUARD_DIR/skb_guard_compat.h" \
+	 "$NP_TOP/include/nopanic/skb_guard.h" \
 	 "$KUNITCONFIG" "$NP_TOP/kunit/Kconfig" "$NP_TOP/kunit/Kbuild"; do
 	[ -f "$f" ] || { log "missing $f"; exit 1; }
 done
@@ -91,6 +98,9 @@ for f in "$NP_TOP"/kunit/Kconfig "$NP_TOP"/kunit/Kbuild \
 done
 want[evtchn_core.c]=$(readlink -f "$CORE_DIR/evtchn_core.c")
 want[evtchn_core.h]=$(readlink -f "$CORE_DIR/evtchn_core.h")
+want[skb_guard.c]=$(readlink -f "$SKB_GUARD_DIR/skb_guard.c")
+want[skb_guard_compat.h]=$(readlink -f "$SKB_GUARD_DIR/skb_guard_compat.h")
+want[nopanic-include]=$(readlink -f "$NP_TOP/include")	# <nopanic/...>
 
 kdir=$TREE/drivers/$SUBDIR
 mkdir -p "$kdir"
@@ -241,6 +251,11 @@ grep -v '^#counts ' <<<"$results"
 read -r _ NP_PASSED NP_FAILED < <(grep '^#counts ' <<<"$results")
 if [ "$rc" -ne 0 ] && [ "$NP_FAILED" -eq 0 ]; then
 	np_fail "kunit.py run (exit $rc, see $TOOL_LOG)"
+fi
+
+# The benchmark's figures, as printed by the nopanic_skb_guard_bench suite.
+if [ -f "$RAW_LOG" ]; then
+	grep -o 'skb_guard bench: .*' "$RAW_LOG" || true
 fi
 
 mkdir -p "$OUT"
