@@ -60,7 +60,7 @@ static const char *const sgb_names[SGB_NR] = {
  * the only difference: @n puts, the ns they took, 0 if a put failed.
  */
 #define SGB_LOOP(name, put)						\
-static noinline u64 name(struct sk_buff *skb, const u8 *src,		\
+static noinline u64 sgb_##name(struct sk_buff *skb, const u8 *src,	\
 			 unsigned int n)				\
 {									\
 	unsigned long acc = 0;						\
@@ -81,12 +81,12 @@ static noinline u64 name(struct sk_buff *skb, const u8 *src,		\
 	return t0 ?: 1;							\
 }
 
-SGB_LOOP(sgb_reset, skb_tail_pointer(skb))
-SGB_LOOP(sgb_plain, __skb_put(skb, SGB_LEN))
-SGB_LOOP(sgb_skb_put, skb_put(skb, SGB_LEN))
-SGB_LOOP(sgb_guard, skb_guard_put(skb, SGB_LEN))
-SGB_LOOP(sgb_put_data, skb_put_data(skb, src, SGB_LEN))
-SGB_LOOP(sgb_guard_data, skb_guard_put_data(skb, src, SGB_LEN))
+SGB_LOOP(reset, skb_tail_pointer(skb))
+SGB_LOOP(plain, __skb_put(skb, SGB_LEN))
+SGB_LOOP(skb_put, skb_put(skb, SGB_LEN))
+SGB_LOOP(guard, skb_guard_put(skb, SGB_LEN))
+SGB_LOOP(put_data, skb_put_data(skb, src, SGB_LEN))
+SGB_LOOP(guard_data, skb_guard_put_data(skb, src, SGB_LEN))
 
 static u64 (*const sgb_loops[SGB_NR])(struct sk_buff *, const u8 *,
 				      unsigned int) = {

@@ -528,11 +528,15 @@ static void sgt_sites(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, n, 2U);
 	for (i = 0; i < n; i++) {
 		KUNIT_EXPECT_EQ(test, counts[i], 1UL);
-		KUNIT_EXPECT_EQ(test, skb_guard_site_count(sites[i],
-						SKB_GUARD_NONLINEAR), 0UL);
+		KUNIT_EXPECT_EQ(test,
+				skb_guard_site_count(sites[i],
+						     SKB_GUARD_NONLINEAR),
+				0UL);
 		snprintf(buf, KSYM_SYMBOL_LEN, "%pS", (void *)sites[i]);
 		kunit_info(test, "site %u: %s\n", i, buf);
-		KUNIT_EXPECT_TRUE_MSG(test, strstarts(buf, "sgt_sites+0x"),
+		/* "<this function>+0x<offset>/<size>" */
+		KUNIT_EXPECT_TRUE_MSG(test, strstarts(buf, __func__) &&
+				      buf[strlen(__func__)] == '+',
 				      "site %u resolves to %s", i, buf);
 	}
 	if (n == 2)
