@@ -43,12 +43,15 @@ unsigned long skb_guard_site_count(unsigned long caller,
 
 /*
  * Bytes a put may add: -1 for a non-linear skb, where not even an empty
- * put is allowed (skb_put() would BUG on it too). 64-bit arithmetic, so a
- * length of UINT_MAX compares as what it is.
+ * put is allowed (skb_put() would crash on it too). Computed without a
+ * branch, so that the check below is the only one on the fitting path;
+ * 64-bit, so a length of UINT_MAX compares as what it is.
  */
 static __always_inline s64 skb_guard_room(const struct sk_buff *skb)
 {
-	return skb_is_nonlinear(skb) ? -1 : (s64)skb_tailroom(skb);
+	s64 room = skb_end_pointer(skb) - skb_tail_pointer(skb);
+
+	return room | -(s64)!!skb->data_len;
 }
 
 /* The checked put; @caller is the site counted and logged on refusal. */
