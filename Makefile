@@ -35,6 +35,11 @@ e2e:
 e2e-skbguard:
 	@scripts/e2e-skbguard.sh
 
+# Debian's Xen tools (xenstored, xenconsoled, xl) creating and destroying
+# guests in the dom0, on the in-tree module and then on ours.
+e2e-toolstack:
+	@scripts/e2e-toolstack.sh
+
 demo:
 	@scripts/e2e.sh demo
 
@@ -45,4 +50,4 @@ check:
 dkms-source:
 	scripts/dkms-source.sh $(or $(DESTDIR),$(PWD)/.dkms-source)
 
-.PHONY: all modules install clean check-build kunit e2e e2e-skbguard demo check dkms-source
+.PHONY: all modules install clean check-build kunit e2e e2e-skbguard e2e-toolstack demo check dkms-source

@@ -8,7 +8,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-tiers=${NOPANIC_TIERS:-"check-build kunit e2e e2e-skbguard"}
+tiers=${NOPANIC_TIERS:-"check-build kunit e2e e2e-skbguard e2e-toolstack"}
 total_pass=0
 total_fail=0
 start=$(date +%s)
@@ -19,6 +19,7 @@ for tier in $tiers; do
 	kunit)		cmd=("$NP_TOP/scripts/kunit.sh") ;;
 	e2e)		cmd=("$NP_TOP/scripts/e2e.sh" e2e) ;;
 	e2e-skbguard)	cmd=("$NP_TOP/scripts/e2e-skbguard.sh") ;;
+	e2e-toolstack)	cmd=("$NP_TOP/scripts/e2e-toolstack.sh") ;;
 	*)		echo "unknown tier $tier"; exit 2 ;;
 	esac
 	echo "=== $tier"
