@@ -30,7 +30,7 @@ export LC_ALL=C
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 E2E_CYCLES=${E2E_CYCLES:-10}
 XEN_VER=${XEN_VER:-4.17}
-TOOLSTACK_CACHE=${TOOLSTACK_CACHE:-/var/cache/nopanic/toolstack}
+TOOLSTACK_CACHE=${TOOLSTACK_CACHE:-${NOPANIC_CACHE:-/var/cache/nopanic}/toolstack}
 
 # Bump when the cache layout changes.
 CACHE_FORMAT=1
