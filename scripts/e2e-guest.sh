@@ -31,6 +31,8 @@ set -eu
 
 export DEBIAN_FRONTEND=noninteractive
 
+. "$(dirname "$0")/lib.sh"
+
 XEN_PKG=${XEN_PKG:-xen-hypervisor-4.17-amd64}
 
 # Bump when the cache layout below changes, so old caches are rebuilt.
@@ -47,56 +49,6 @@ die()
 	exit 1
 }
 
-apt_updated=
-apt_update_once()
-{
-	[ -n "$apt_updated" ] && return 0
-	log "apt-get update"
-	apt-get update -qq >&2
-	apt_updated=1
-}
-
-# installed PKG: true if dpkg has PKG fully installed.
-installed()
-{
-	[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null)" = "ii " ]
-}
-
-# ensure_pkgs PKG...: apt-get install whatever is not installed yet.
-ensure_pkgs()
-{
-	local p missing=
-
-	for p in "$@"; do
-		installed "$p" || missing="$missing $p"
-	done
-	[ -z "$missing" ] && return 0
-
-	apt_update_once
-	log "apt-get install -y$missing"
-	# shellcheck disable=SC2086 # word splitting of the list is intended
-	apt-get install -y -qq --no-install-recommends $missing >&2
-}
-
-# default_kver: the kernel release linux-headers-amd64 points at.
-default_kver()
-{
-	local dep
-
-	if installed linux-headers-amd64; then
-		dep=$(dpkg-query -W -f='${Depends}' linux-headers-amd64)
-	else
-		dep=$(apt-cache depends linux-headers-amd64 2>/dev/null |
-		      sed -n 's/^ *Depends: //p')
-		if [ -z "$dep" ]; then
-			apt_update_once
-			dep=$(apt-cache depends linux-headers-amd64 |
-			      sed -n 's/^ *Depends: //p')
-		fi
-	fi
-	echo "$dep" | sed -n 's/^linux-headers-\([^ ,(]*\).*/\1/p' | head -n 1
-}
-
 # download PKG...: apt-get download into the current directory, updating
 # the package lists once if the archive does not know the package yet.
 download()
@@ -104,8 +56,8 @@ download()
 	# Downloading into a root-owned directory: skip apt's _apt sandbox
 	# rather than print a warning about it.
 	apt-get download -qq -o APT::Sandbox::User=root "$@" >&2 && return 0
-	[ -n "$apt_updated" ] && return 1
-	apt_update_once
+	[ -n "${NP_APT_UPDATED:-}" ] && return 1
+	np_apt_update_once
 	apt-get download -qq -o APT::Sandbox::User=root "$@" >&2
 }
 
@@ -131,10 +83,10 @@ extract_vmlinux()
 
 # --- host packages -------------------------------------------------------
 
-[ -n "${KVER:-}" ] || KVER=$(default_kver)
+KVER=$(np_kver)
 [ -n "$KVER" ] || die "cannot tell the kernel release from linux-headers-amd64; set KVER"
 
-ensure_pkgs qemu-system-x86 busybox-static dkms "linux-headers-$KVER" cpio \
+np_need_pkgs qemu-system-x86 busybox-static dkms "linux-headers-$KVER" cpio \
 	    xz-utils kmod gcc libc6-dev make gzip util-linux
 
 CACHE=${NOPANIC_CACHE:-/var/cache/nopanic}/guest/$KVER

@@ -7,7 +7,15 @@
 NP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 NP_CACHE=${NOPANIC_CACHE:-/var/cache/nopanic}
 
-# Install Debian packages that are missing; `apt-get update` at most once.
+# apt-get update, at most once per script run.
+np_apt_update_once() {
+	[ -n "${NP_APT_UPDATED:-}" ] && return 0
+	echo "apt-get update" >&2
+	apt-get update -qq >&2
+	NP_APT_UPDATED=1
+}
+
+# Install Debian packages that are missing.
 np_need_pkgs() {
 	local missing=() p
 	for p in "$@"; do
@@ -15,25 +23,29 @@ np_need_pkgs() {
 			grep -q 'install ok installed' || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
-	if [ -z "${NP_APT_UPDATED:-}" ]; then
-		apt-get update -qq
-		NP_APT_UPDATED=1
-	fi
+	np_apt_update_once
 	echo "installing: ${missing[*]}" >&2
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends "${missing[@]}" >&2
 }
 
 # The guest (and build) kernel: the one linux-headers-amd64 points at,
-# unless KVER says otherwise.
+# unless KVER says otherwise. Asks apt without installing the metapackage.
 np_kver() {
+	local dep
 	if [ -n "${KVER:-}" ]; then
 		echo "$KVER"
 		return
 	fi
-	np_need_pkgs linux-headers-amd64
-	dpkg-query -W -f='${Depends}' linux-headers-amd64 |
-		grep -o 'linux-headers-[0-9][^ ,]*' | head -n1 |
+	dep=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null ||
+	      apt-cache depends linux-headers-amd64 2>/dev/null |
+	      sed -n 's/^ *Depends: //p')
+	if [ -z "$dep" ]; then
+		np_apt_update_once
+		dep=$(apt-cache depends linux-headers-amd64 |
+		      sed -n 's/^ *Depends: //p')
+	fi
+	echo "$dep" | grep -o 'linux-headers-[0-9][^ ,(]*' | head -n1 |
 		sed 's/^linux-headers-//'
 }
 
