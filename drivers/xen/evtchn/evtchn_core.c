@@ -232,6 +232,18 @@ bool npev_is_restricted(struct npev_user *u)
 	return READ_ONCE(u->restrict_domid) != NPEV_UNRESTRICTED;
 }
 
+/* Has this file room for one more port? */
+static int npev_check_limit(struct npev_user *u)
+	__must_hold(&u->bind_mutex)
+{
+	if (u->nr_ports < u->max_ports)
+		return 0;
+	npev_stat_inc(NPEV_STAT_LIMIT_REFUSED);
+	pr_warn_ratelimited("%s: refusing a bind over max_user_ports (%u)\n",
+			    u->name, u->max_ports);
+	return -EMFILE;
+}
+
 /* May this file bind one more port for @req? */
 static int npev_may_bind(struct npev_user *u, const struct npev_bind_req *req)
 	__must_hold(&u->bind_mutex)
@@ -241,13 +253,7 @@ static int npev_may_bind(struct npev_user *u, const struct npev_bind_req *req)
 	    (req->type != NPEV_REQ_INTERDOMAIN ||
 	     req->arg != u->restrict_domid))
 		return -EACCES;
-	if (u->nr_ports >= u->max_ports) {
-		npev_stat_inc(NPEV_STAT_LIMIT_REFUSED);
-		pr_warn_ratelimited("%s: refusing a bind over max_user_ports (%u)\n",
-				    u->name, u->max_ports);
-		return -EMFILE;
-	}
-	return 0;
+	return npev_check_limit(u);
 }
 
 static int npev_alloc(struct npev_user *u, const struct npev_bind_req *req,
@@ -317,13 +323,13 @@ int npev_bind_static(struct npev_user *u, u32 port)
 	mutex_lock(&u->bind_mutex);
 	if (npev_find(u, port)) {
 		rc = -EISCONN;
-	} else if (u->nr_ports >= u->max_ports) {
-		npev_stat_inc(NPEV_STAT_LIMIT_REFUSED);
-		rc = -EMFILE;
 	} else {
-		mutex_lock(&npev_handover_lock);
-		rc = npev_bind_port(u, port, true);
-		mutex_unlock(&npev_handover_lock);
+		rc = npev_check_limit(u);
+		if (!rc) {
+			mutex_lock(&npev_handover_lock);
+			rc = npev_bind_port(u, port, true);
+			mutex_unlock(&npev_handover_lock);
+		}
 	}
 	mutex_unlock(&u->bind_mutex);
 	return rc;
