@@ -60,21 +60,6 @@ log()
 	echo "e2e-skbguard: $*"
 }
 
-now()
-{
-	echo "$EPOCHREALTIME"
-}
-
-since()
-{
-	awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
-}
-
-timing()
-{
-	echo "time $*"
-}
-
 # fatal STEP DETAIL: setup failed, nothing can boot. Count it, keep the
 # work directory, stop.
 fatal()
@@ -92,19 +77,12 @@ run()
 	"$@" >> "$WORK/setup.log" 2>&1
 }
 
-t_all=$(now)
-if [ -n "${SKBG_WORK:-}" ]; then
-	WORK=$SKBG_WORK
-	rm -rf "$WORK"
-	mkdir -p "$WORK"
-else
-	WORK=$(mktemp -d /tmp/nopanic-skbg.XXXXXX)
-fi
-: > "$WORK/setup.log"
+t_all=$(np_now)
+np_workdir "${SKBG_WORK:-}" nopanic-skbg
 
 # --- guest kernel (cached; Xen is fetched too but not booted here) ---------
 
-t=$(now)
+t=$(np_now)
 guest_env=$("$SRCDIR/scripts/e2e-guest.sh" 2>> "$WORK/setup.log") ||
 	fatal guest "scripts/e2e-guest.sh failed (log: $WORK/setup.log)"
 eval "$guest_env"
@@ -112,11 +90,11 @@ KDIR=/usr/src/linux-headers-$KVER
 [ -d "$KDIR" ] || fatal headers "no $KDIR"
 np_need_pkgs iproute2 >> "$WORK/setup.log" 2>&1 ||
 	fatal packages "cannot install iproute2"
-timing "guest $(since "$t")s (KVER=$KVER, kernel $GUEST_KERNEL)"
+np_timing "guest $(np_since "$t")s (KVER=$KVER, kernel $GUEST_KERNEL)"
 
 # --- our modules, built in a copy (the source tree stays clean) -----------
 
-t=$(now)
+t=$(np_now)
 BUILD=$WORK/build
 mkdir -p "$BUILD"
 # Sources only: not the objects an in-tree `make` may have left beside them.
@@ -148,11 +126,11 @@ run gcc -std=c11 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror -static \
 	fatal build "np_sendframes does not build"
 }
 np_ok "build np_sendframes"
-timing "build $(since "$t")s"
+np_timing "build $(np_since "$t")s"
 
 # --- initramfs -----------------------------------------------------------------
 
-t=$(now)
+t=$(np_now)
 IRD=$WORK/initramfs
 mkdir -p "$IRD"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,plans,lib/nopanic,opt/iproute2}
 cp /bin/busybox "$IRD/bin/busybox"
@@ -178,7 +156,7 @@ for lib in $(ldd "$ip2" | grep -o '/[^ ]*'); do
 done
 (cd "$IRD" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) |
 	gzip -1 > "$WORK/initrd.cpio.gz"
-timing "initramfs $(since "$t")s ($(du -k "$WORK/initrd.cpio.gz" | cut -f1) KiB)"
+np_timing "initramfs $(np_since "$t")s ($(du -k "$WORK/initrd.cpio.gz" | cut -f1) KiB)"
 
 # --- boots -------------------------------------------------------------------
 
@@ -201,7 +179,7 @@ boot()
 		-append "console=ttyS0 panic=-1 oops=panic $args"
 	echo "+ $(printf '%q ' "$@")> $name.log" >> "$WORK/setup.log"
 	: > "$WORK/$name.log"
-	t0=$(now)
+	t0=$(np_now)
 	"$@" < /dev/null > "$WORK/$name.log" 2>&1 &
 	pid=$!
 	if [ "$V" = 1 ]; then
@@ -214,7 +192,7 @@ boot()
 	set -e
 	pid=
 	[ -z "$tail_pid" ] || wait "$tail_pid" 2>/dev/null || :
-	timing "boot $name $(since "$t0")s"
+	np_timing "boot $name $(np_since "$t0")s"
 }
 
 # guest_log NAME: the serial log with carriage returns removed and each
@@ -259,7 +237,7 @@ guest_checks()
 	[ "$n" -gt 0 ] || np_fail "$name/guest-checks: the guest reported no check (log: $WORK/$name.log)"
 }
 
-t=$(now)
+t=$(np_now)
 
 # Guarded boot: the plan's checks, a clean exit, a clean log.
 boot guarded "quiet np.mode=guarded np.n=$SKBG_N"
@@ -316,8 +294,8 @@ fi
 # The plan's setup checks; a control-survived FAIL if the frame went in.
 guest_checks control
 
-timing "boots $(since "$t")s"
-timing "total $(since "$t_all")s"
+np_timing "boots $(np_since "$t")s"
+np_timing "total $(np_since "$t_all")s"
 
 if [ "$NP_FAILED" -eq 0 ] && [ "${SKBG_KEEP:-0}" != 1 ] && [ -z "${SKBG_WORK:-}" ]; then
 	rm -rf "$WORK"

@@ -60,6 +60,8 @@ e2e|demo|toolstack) ;;
 esac
 
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$SRCDIR/scripts/lib.sh"
 E2E_TIMEOUT=${E2E_TIMEOUT:-420}
 E2E_STRESS_P=${E2E_STRESS_P:-4}
 E2E_STRESS_N=${E2E_STRESS_N:-40000}
@@ -73,27 +75,6 @@ INTREE_BUG='kernel BUG at drivers/xen/evtchn.c'
 
 # --- reporting -------------------------------------------------------------
 
-passed=0
-failed=0
-
-ok()
-{
-	echo "ok $*"
-	passed=$((passed + 1))
-}
-
-fail()
-{
-	echo "FAIL $*"
-	failed=$((failed + 1))
-}
-
-summary()
-{
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-}
-
 log()
 {
 	echo "e2e: $*"
@@ -103,25 +84,9 @@ log()
 # failed check so CI sees a count, keep the work directory, stop.
 fatal()
 {
-	fail "$1: $2"
+	np_fail "$1: $2"
 	log "work directory kept: $WORK"
-	summary || exit 1
-}
-
-now()
-{
-	echo "$EPOCHREALTIME"
-}
-
-# since T0: seconds elapsed since T0, one decimal.
-since()
-{
-	awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
-}
-
-timing()
-{
-	echo "time $*"
+	np_summary || exit 1
 }
 
 # run CMD...: print a command, then run it with its output in $WORK/setup.log.
@@ -134,22 +99,15 @@ run()
 
 # --- work directory --------------------------------------------------------
 
-t_all=$(now)
-if [ -n "${E2E_WORK:-}" ]; then
-	WORK=$E2E_WORK
-	rm -rf "$WORK"
-	mkdir -p "$WORK"
-else
-	WORK=$(mktemp -d /tmp/nopanic-e2e.XXXXXX)
-fi
-: > "$WORK/setup.log"
+t_all=$(np_now)
+np_workdir "${E2E_WORK:-}" nopanic-e2e
 
 # --- guest: Xen and the dom0 kernel (cached) -------------------------------
 
-t=$(now)
+t=$(np_now)
 guest_env=$("$SRCDIR/scripts/e2e-guest.sh") || fatal guest "scripts/e2e-guest.sh failed"
 eval "$guest_env"
-timing "guest $(since "$t")s (KVER=$KVER, cache $GUEST_CACHE)"
+np_timing "guest $(np_since "$t")s (KVER=$KVER, cache $GUEST_CACHE)"
 
 KDIR=/usr/src/linux-headers-$KVER
 [ -d "$KDIR" ] || fatal headers "no $KDIR"
@@ -163,7 +121,7 @@ esac
 
 # --- our module, through the real dkms, into a staging module tree --------
 
-t=$(now)
+t=$(np_now)
 run "$SRCDIR/scripts/dkms-source.sh" "$WORK/src" ||
 	fatal dkms-source "scripts/dkms-source.sh failed"
 set -- "$WORK"/src/nopanic-*/dkms.conf
@@ -205,20 +163,20 @@ ko=$MODDIR/updates/dkms/xen-evtchn.ko
 if [ -f "$ko" ] &&
    [ "$(modinfo -F version "$ko")" = "$VERSION" ] &&
    modinfo -F vermagic "$ko" | grep -q "^$KVER "; then
-	ok "dkms-install updates/dkms/xen-evtchn.ko version=$VERSION"
+	np_ok "dkms-install updates/dkms/xen-evtchn.ko version=$VERSION"
 else
 	fatal dkms-install "no $ko with version $VERSION for $KVER"
 fi
 if grep -q '^updates/dkms/xen-evtchn.ko:' "$MODDIR/modules.dep"; then
-	ok "depmod-prefers-dkms"
+	np_ok "depmod-prefers-dkms"
 else
-	fail "depmod-prefers-dkms: modules.dep does not point at updates/dkms"
+	np_fail "depmod-prefers-dkms: modules.dep does not point at updates/dkms"
 fi
-timing "dkms $(since "$t")s"
+np_timing "dkms $(np_since "$t")s"
 
 # --- test programs -----------------------------------------------------------
 
-t=$(now)
+t=$(np_now)
 PROGS="evtchn-conform evtchn-hardening evtchn-stress"
 run make -C "$SRCDIR/tests" || {
 	tail -n 30 "$WORK/setup.log"
@@ -227,11 +185,11 @@ run make -C "$SRCDIR/tests" || {
 for p in $PROGS; do
 	[ -x "$SRCDIR/tests/$p" ] || fatal tests "make -C tests made no tests/$p"
 done
-timing "tests $(since "$t")s"
+np_timing "tests $(np_since "$t")s"
 
 # --- initramfs ---------------------------------------------------------------
 
-t=$(now)
+t=$(np_now)
 IRD=$WORK/initramfs
 mkdir -p "$IRD"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,plans}
 cp /bin/busybox "$IRD/bin/busybox"
@@ -260,7 +218,7 @@ cp -a "$MODDIR/kernel/drivers/xen" "$IRD/lib/modules/$KVER/kernel/drivers/"
 
 (cd "$IRD" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) |
 	gzip -1 > "$WORK/initrd.cpio.gz"
-timing "initramfs $(since "$t")s ($(du -k "$WORK/initrd.cpio.gz" | cut -f1) KiB)"
+np_timing "initramfs $(np_since "$t")s ($(du -k "$WORK/initrd.cpio.gz" | cut -f1) KiB)"
 
 # --- boots -----------------------------------------------------------------
 
@@ -301,7 +259,7 @@ boot_start()
 	: > "$WORK/$name.log"
 	"$@" < /dev/null > "$WORK/$name.log" 2>&1 &
 	eval "pid_$name=$!"
-	eval "t0_$name=\$(now)"
+	eval "t0_$name=\$(np_now)"
 	eval "tinit_$name="
 	eval "crash_$name="
 	if [ "$V" = 1 ]; then
@@ -328,14 +286,14 @@ boot_wait()
 				wait "$pid"
 				eval "rc_$name=$?"
 				set -e
-				eval "t_$name=\$(since \$t0_$name)"
+				eval "t_$name=\$(np_since \$t0_$name)"
 				eval "pid_$name="
 				continue
 			fi
 			running=1
 			if [ -z "$(eval echo "\$tinit_$name")" ] &&
 			   grep -q 'NPINFO init-reached' "$WORK/$name.log"; then
-				eval "tinit_$name=\$(since \$t0_$name)"
+				eval "tinit_$name=\$(np_since \$t0_$name)"
 			fi
 			if [ -z "$(eval echo "\$crash_$name")" ] &&
 			   grep -Eiq "$CRASH_LOG" "$WORK/$name.log"; then
@@ -375,7 +333,7 @@ boot_checks()
 	local name=$1 rc crash tinit tboot
 
 	eval "rc=\$rc_$name crash=\$crash_$name tinit=\$tinit_$name tboot=\$t_$name"
-	timing "boot $name ${tboot}s (QEMU start to /init ${tinit:-never}${tinit:+s})"
+	np_timing "boot $name ${tboot}s (QEMU start to /init ${tinit:-never}${tinit:+s})"
 	# The guest's own clock: its plan from /init to NPEND.
 	dom0_log "$name" | awk '
 		/^NPINFO init-reached uptime=/	{ split($3, a, "="); t0 = a[2] }
@@ -386,23 +344,23 @@ boot_checks()
 	dom0_log "$name" | sed -n 's/^NPINFO \(stress .*seconds=.*\)/time \1/p'
 	dom0_log "$name" | sed -n "s/^NPINFO time /time $name /p"
 	if [ -n "$crash" ]; then
-		fail "$name/qemu-exit: dom0 or Xen crashed (log: $WORK/$name.log)"
+		np_fail "$name/qemu-exit: dom0 or Xen crashed (log: $WORK/$name.log)"
 	elif [ "$rc" = 124 ]; then
-		fail "$name/qemu-exit: timed out after ${E2E_TIMEOUT}s (log: $WORK/$name.log)"
+		np_fail "$name/qemu-exit: timed out after ${E2E_TIMEOUT}s (log: $WORK/$name.log)"
 	elif [ "$rc" != 0 ]; then
-		fail "$name/qemu-exit: QEMU exit status $rc (log: $WORK/$name.log)"
+		np_fail "$name/qemu-exit: QEMU exit status $rc (log: $WORK/$name.log)"
 	else
-		ok "$name/qemu-exit"
+		np_ok "$name/qemu-exit"
 	fi
 	if [ -z "$tinit" ]; then
-		fail "$name/reached-init: no NPINFO init-reached in the log"
+		np_fail "$name/reached-init: no NPINFO init-reached in the log"
 	else
-		ok "$name/reached-init"
+		np_ok "$name/reached-init"
 	fi
 	if dom0_log "$name" | grep -q '^NPEND'; then
-		ok "$name/reached-end"
+		np_ok "$name/reached-end"
 	else
-		fail "$name/reached-end: no NPEND in the log"
+		np_fail "$name/reached-end: no NPEND in the log"
 	fi
 }
 
@@ -415,17 +373,17 @@ guest_checks()
 		n=$((n + 1))
 		case "$line" in
 		"NPTEST ok "*)
-			ok "$name/${line#NPTEST ok }"
+			np_ok "$name/${line#NPTEST ok }"
 			;;
 		"NPTEST FAIL "*)
-			fail "$name/${line#NPTEST FAIL }"
+			np_fail "$name/${line#NPTEST FAIL }"
 			;;
 		*)
-			fail "$name/protocol: bad line '$line'"
+			np_fail "$name/protocol: bad line '$line'"
 			;;
 		esac
 	done < <(dom0_log "$name" | grep '^NPTEST ')
-	[ "$n" -gt 0 ] || fail "$name/guest-checks: the guest reported no check"
+	[ "$n" -gt 0 ] || np_fail "$name/guest-checks: the guest reported no check"
 }
 
 # log_clean NAME: no oops, BUG or warning anywhere in dom0's output (live
@@ -436,9 +394,9 @@ log_clean()
 
 	hits=$(kernel_log "$name" | grep -E "$BAD_LOG" | head -n 3 | tr '\n' '|')
 	if [ -z "$hits" ]; then
-		ok "$name/kernel-log-clean"
+		np_ok "$name/kernel-log-clean"
 	else
-		fail "$name/kernel-log-clean: $hits"
+		np_fail "$name/kernel-log-clean: $hits"
 	fi
 }
 
@@ -448,9 +406,9 @@ expect_intree_bug()
 	local name=$1
 
 	if kernel_log "$name" | grep -q "$INTREE_BUG"; then
-		ok "$name/intree-abuse-hits-kernel-BUG"
+		np_ok "$name/intree-abuse-hits-kernel-BUG"
 	else
-		fail "$name/intree-abuse-hits-kernel-BUG: no '$INTREE_BUG' in $WORK/$name.log"
+		np_fail "$name/intree-abuse-hits-kernel-BUG: no '$INTREE_BUG' in $WORK/$name.log"
 	fi
 }
 
@@ -506,7 +464,7 @@ boots()
 	boot_wait $names
 }
 
-t=$(now)
+t=$(np_now)
 common="np.ver=$VERSION"
 case "$MODE" in
 e2e)
@@ -545,12 +503,12 @@ toolstack)
 	done
 	;;
 esac
-timing "boots $(since "$t")s"
-timing "total $(since "$t_all")s"
+np_timing "boots $(np_since "$t")s"
+np_timing "total $(np_since "$t_all")s"
 
-if [ "$failed" -eq 0 ] && [ "${E2E_KEEP:-0}" != 1 ] && [ -z "${E2E_WORK:-}" ]; then
+if [ "$NP_FAILED" -eq 0 ] && [ "${E2E_KEEP:-0}" != 1 ] && [ -z "${E2E_WORK:-}" ]; then
 	rm -rf "$WORK"
 else
 	log "work directory kept: $WORK"
 fi
-summary
+np_summary

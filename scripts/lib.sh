@@ -49,6 +49,33 @@ np_kver() {
 		sed 's/^linux-headers-//'
 }
 
+# Timing: np_now marks a moment, np_since prints the seconds since one
+# (one decimal), np_timing prints a "time ..." line.
+np_now() {
+	echo "$EPOCHREALTIME"
+}
+
+np_since() {
+	awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
+}
+
+np_timing() {
+	echo "time $*"
+}
+
+# np_workdir DIR PREFIX: set WORK to DIR (emptied) if given, else to a new
+# /tmp/PREFIX.XXXXXX; start an empty $WORK/setup.log.
+np_workdir() {
+	if [ -n "$1" ]; then
+		WORK=$1
+		rm -rf "$WORK"
+		mkdir -p "$WORK"
+	else
+		WORK=$(mktemp -d "/tmp/$2.XXXXXX")
+	fi
+	: > "$WORK/setup.log"
+}
+
 # Results: one line per check, then "N passed, N failed".
 NP_PASSED=0
 NP_FAILED=0
