@@ -25,6 +25,12 @@
 #endif
 
 /*
+ * NOPANIC_HAVE_BIND_STATIC: the uapi has IOCTL_EVTCHN_BIND_STATIC and the
+ * kernel has static ports (Kbuild requires both). Without it the ioctl is
+ * unknown, -ENOSYS, as with the in-tree driver of such a kernel.
+ */
+
+/*
  * Late EOI (XSA-332, CVE-2020-27673): the event is acknowledged when user
  * space writes the port back, not when the handler runs. Kernels without
  * it re-enable the interrupt instead.

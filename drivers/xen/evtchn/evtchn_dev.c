@@ -29,10 +29,6 @@
 
 #define NOPANIC_EVTCHN_VERSION	"0.1.0"
 
-#if defined(IOCTL_EVTCHN_BIND_STATIC) && defined(NOPANIC_HAVE_EVTCHN_STATIC)
-#define NPEV_HAVE_BIND_STATIC
-#endif
-
 /*
  * Ports one open file may bind. A legitimate opener binds a few ports per
  * guest it serves (xenstored and xenconsoled one per domain), so 4096
@@ -116,7 +112,7 @@ static long evtchn_ioctl_bind_unbound(struct npev_user *u, void __user *uarg)
 	return npev_bind_unbound(u, bind.remote_domain);
 }
 
-#ifdef NPEV_HAVE_BIND_STATIC
+#ifdef NOPANIC_HAVE_BIND_STATIC
 static long evtchn_ioctl_bind_static(struct npev_user *u, void __user *uarg)
 {
 	struct ioctl_evtchn_bind bind;
@@ -169,7 +165,7 @@ static long evtchn_ioctl(struct file *file, unsigned int cmd,
 		return evtchn_ioctl_bind_interdomain(u, uarg);
 	case IOCTL_EVTCHN_BIND_UNBOUND_PORT:
 		return evtchn_ioctl_bind_unbound(u, uarg);
-#ifdef NPEV_HAVE_BIND_STATIC
+#ifdef NOPANIC_HAVE_BIND_STATIC
 	case IOCTL_EVTCHN_BIND_STATIC:
 		return evtchn_ioctl_bind_static(u, uarg);
 #endif
