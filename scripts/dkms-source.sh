@@ -18,6 +18,6 @@ cd "$top"
 # Sources only: objects left by an in-place build must not travel.
 find Kbuild Makefile dkms.conf drivers/xen \
 	\( -name '*.c' -o -name '*.h' -o -name Kbuild -o -name Makefile \
-	   -o -name dkms.conf \) ! -name '*.mod.c' -print 2>/dev/null |
-	cpio -pdm --quiet "$dest"
+	   -o -name dkms.conf \) ! -name '*.mod.c' -print0 2>/dev/null |
+	xargs -0 cp -p --parents -t "$dest"
 echo "$dest"
