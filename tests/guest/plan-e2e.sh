@@ -47,10 +47,10 @@ fi
 
 np_check ours/dev-node "no /dev/xen/evtchn" test -c /dev/xen/evtchn
 
-np_run ours/evtchn-conform-exit "$DEADLINE" ours/ evtchn-conform
+np_run ours/evtchn-conform-exit "$DEADLINE" ours/conform/ evtchn-conform
 
 before=$(np_user_ports)
-np_run ours/evtchn-stress-exit "$STRESS_DEADLINE" ours/ evtchn-stress -p "$STRESS_P" -n "$STRESS_N"
+np_run ours/evtchn-stress-exit "$STRESS_DEADLINE" ours/stress/ evtchn-stress -p "$STRESS_P" -n "$STRESS_N"
 after=$(np_user_ports)
 if [ "$before" = "$after" ]; then
 	np_ok ours/stress-ports-released "evtchn=$after"
@@ -59,7 +59,7 @@ else
 fi
 np_dmesg_clean ours/dmesg-clean-after-stress
 
-np_run ours/evtchn-hardening-exit "$DEADLINE" ours/ evtchn-hardening
+np_run ours/evtchn-hardening-exit "$DEADLINE" ours/hardening/ evtchn-hardening
 np_dmesg_clean ours/dmesg-clean-after-hardening
 
 for p in /sys/module/xen_evtchn/parameters/*; do
@@ -75,7 +75,7 @@ np_check intree/insmod "insmod $INTREE failed" insmod "$INTREE"
 np_check intree/module-is-intree "/sys/module/xen_evtchn/version exists" \
 	test ! -e /sys/module/xen_evtchn/version
 
-np_run intree/evtchn-conform-exit "$DEADLINE" intree/ evtchn-conform
+np_run intree/evtchn-conform-exit "$DEADLINE" intree/conform/ evtchn-conform
 np_dmesg_clean intree/dmesg-clean
 
 np_dump_dmesg

@@ -1,0 +1,298 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+#
+# dom0.sh - the one boot harness, sourced by the test tiers: an initramfs
+# (busybox, the guest plans, the test programs, a module tree), a Xen PV
+# dom0 booted under QEMU (TCG) with it, and the serial console read back
+# as checks.
+#
+#   dom0_initramfs DIR          busybox root with /init and the plans
+#   dom0_modules DIR TREE KVER  TREE's Xen drivers and updates/ into DIR's
+#                               /lib/modules/KVER, decompressed (busybox
+#                               loads only plain .ko), depmod run on them
+#   dom0_iproute2 DIR           the host's iproute2 ip in DIR
+#   dom0_pack DIR OUT           DIR as a gzipped newc cpio
+#   boots NAME ARGS...          boot one after the other (E2E_PARALLEL=1:
+#                               at once) with $WORK/initrd.cpio.gz
+#   boot_checks, guest_checks, log_clean NAME   the checks of one boot
+#
+# Callers set WORK and the GUEST_* variables of scripts/e2e-guest.sh, and
+# source scripts/lib.sh first. Environment: E2E_TIMEOUT (one boot's hard
+# limit, s), E2E_PARALLEL, V=1 (consoles to stdout as they run).
+
+E2E_TIMEOUT=${E2E_TIMEOUT:-420}
+E2E_PARALLEL=${E2E_PARALLEL:-0}
+V=${V:-0}
+
+# Kernel log lines that make a boot unclean.
+BAD_LOG='Oops|BUG:|kernel BUG|WARNING:|Call Trace'
+# The in-tree driver's crash, which a negative control must reach.
+INTREE_BUG='kernel BUG at drivers/xen/evtchn.c'
+
+# dom0_initramfs DIR: a busybox root, /init and the guest plans.
+dom0_initramfs()
+{
+	local ird=$1 applet
+
+	mkdir -p "$ird"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,plans}
+	cp /bin/busybox "$ird/bin/busybox"
+	for applet in $(/bin/busybox --list-full); do
+		[ -e "$ird/$applet" ] || ln -s /bin/busybox "$ird/$applet"
+	done
+	# The kernel opens /dev/console before /init runs, devtmpfs or not.
+	mknod -m 600 "$ird/dev/console" c 5 1
+	install -m 755 "$NP_TOP/tests/guest/init" "$ird/init"
+	install -m 644 "$NP_TOP"/tests/guest/*.sh "$ird/plans/"
+}
+
+# dom0_modules DIR TREE KVER: only what dom0 loads: the Xen drivers
+# (xen-evtchn, xen-privcmd, xenfs: none needs a module outside
+# drivers/xen) and whatever dkms put under updates/. Releases that ship
+# .ko.xz or .ko.zst get them decompressed, and depmod indexes the result.
+dom0_modules()
+{
+	local ird=$1 tree=$2 kver=$3 dst ko
+
+	dst=$ird/lib/modules/$kver
+	mkdir -p "$dst/kernel/drivers"
+	cp -a "$tree"/modules.builtin* "$tree/modules.order" "$dst/"
+	cp -a "$tree/kernel/drivers/xen" "$dst/kernel/drivers/"
+	[ ! -d "$tree/updates" ] || cp -a "$tree/updates" "$dst/"
+	while IFS= read -r ko; do
+		case $ko in
+		*.xz) xz -d "$ko" ;;
+		*.zst) zstd -dq --rm "$ko" ;;
+		esac
+	done < <(find "$dst" -name '*.ko.xz' -o -name '*.ko.zst')
+	depmod -b "$ird" "$kver"
+}
+
+# dom0_iproute2 DIR: the host's iproute2 ip (busybox ip has no -s) as
+# /opt/iproute2/ip, with the libraries it links.
+dom0_iproute2()
+{
+	local ird=$1 ip2 lib
+
+	ip2=$(command -v ip) && "$ip2" -V 2>&1 | grep -q iproute2 || return 1
+	mkdir -p "$ird/opt/iproute2"
+	install -m 755 "$ip2" "$ird/opt/iproute2/ip"
+	for lib in $(ldd "$ip2" | grep -o '/[^ ]*'); do
+		mkdir -p "$ird$(dirname "$lib")"
+		cp -L "$lib" "$ird$lib"
+	done
+}
+
+# dom0_pack DIR OUT
+dom0_pack()
+{
+	(cd "$1" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) |
+		gzip -1 > "$2"
+}
+
+XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all noreboot"
+
+started=
+
+# stop_boots: on our way out, stop the boots still running (their timeout
+# process, which passes the signal on to QEMU).
+stop_boots()
+{
+	local name pid
+
+	for name in $started; do
+		eval "pid=\${pid_$name:-}"
+		[ -z "$pid" ] || kill "$pid" 2>/dev/null || :
+	done
+}
+trap stop_boots EXIT
+trap 'exit 130' INT TERM
+
+# boot_start NAME DOM0ARGS: start one boot in the background. The serial
+# console goes to $WORK/NAME.log.
+boot_start()
+{
+	local name=$1 args=$2
+
+	started="$started $name"
+
+	# In QEMU's multiboot -initrd a literal comma is written ",,".
+	args="$GUEST_KERNEL console=hvc0 earlyprintk=xen ${args//,/,,}"
+	# QEMU's default CPU model: -cpu max crashes a PV dom0 (SMAP).
+	set -- timeout "$E2E_TIMEOUT" qemu-system-x86_64 -m 2048 -smp 2 \
+		-nographic -no-reboot -nic none \
+		-kernel "$GUEST_XEN" -append "$XEN_ARGS" \
+		-initrd "$args,$WORK/initrd.cpio.gz"
+	echo "+ $(printf '%q ' "$@")> $name.log"
+	: > "$WORK/$name.log"
+	"$@" < /dev/null > "$WORK/$name.log" 2>&1 &
+	eval "pid_$name=$!"
+	eval "t0_$name=\$(np_now)"
+	eval "tinit_$name="
+	eval "crash_$name="
+	if [ "$V" = 1 ]; then
+		tail -f --pid=$! "$WORK/$name.log" | sed -u "s/^/[$name] /" &
+	fi
+}
+
+# A dead dom0 makes Xen wait forever (noreboot): spot it, stop early.
+CRASH_LOG='Kernel panic - not syncing|Panic on CPU|Dom(ain )?0 crashed'
+
+# boot_wait NAME...: wait for the boots to end; note when each reached
+# /init and whether a crash ended it.
+boot_wait()
+{
+	local name running pid
+
+	while :; do
+		running=
+		for name in "$@"; do
+			eval "pid=\$pid_$name"
+			[ -n "$pid" ] || continue
+			if ! kill -0 "$pid" 2>/dev/null; then
+				set +e
+				wait "$pid"
+				eval "rc_$name=$?"
+				set -e
+				eval "t_$name=\$(np_since \$t0_$name)"
+				eval "pid_$name="
+				continue
+			fi
+			running=1
+			if [ -z "$(eval echo "\$tinit_$name")" ] &&
+			   grep -q 'NPINFO init-reached' "$WORK/$name.log"; then
+				eval "tinit_$name=\$(np_since \$t0_$name)"
+			fi
+			if [ -z "$(eval echo "\$crash_$name")" ] &&
+			   grep -Eiq "$CRASH_LOG" "$WORK/$name.log"; then
+				eval "crash_$name=1"
+				# Let the crash dump reach the log, then stop QEMU.
+				sleep 2
+				kill "$pid" 2>/dev/null || :
+			fi
+		done
+		[ -n "$running" ] || break
+		sleep 0.2
+	done
+}
+
+# dom0_log NAME: the serial log without the hypervisor's own lines, with
+# carriage returns removed and each protocol line and each kernel message
+# on a line of its own (an oops printed while a test writes can land in
+# the middle of the test's line).
+dom0_log()
+{
+	tr -d '\r\000' < "$WORK/$1.log" | grep -av '^(XEN)' |
+		sed -E 's/(.)(NP(TEST|INFO|END))/\1\n\2/g;
+			s/(.)(\[ *[0-9]+\.[0-9]+\] )/\1\n\2/g'
+}
+
+# kernel_log NAME: dom0's output less the test protocol: what the kernel
+# said on the console and in the dmesg the plan dumps at its end.
+kernel_log()
+{
+	dom0_log "$1" | grep -Ev '^NP(TEST|INFO|END)'
+}
+
+# boot_checks NAME: checks every boot must pass: QEMU ended by the guest's
+# poweroff (not the timeout, not a crash), and the plan reached NPEND.
+boot_checks()
+{
+	local name=$1 rc crash tinit tboot
+
+	eval "rc=\$rc_$name crash=\$crash_$name tinit=\$tinit_$name tboot=\$t_$name"
+	np_timing "boot $name ${tboot}s (QEMU start to /init ${tinit:-never}${tinit:+s})"
+	# The guest's own clock: its plan from /init to NPEND.
+	dom0_log "$name" | awk '
+		/^NPINFO init-reached uptime=/	{ split($3, a, "="); t0 = a[2] }
+		/^NPINFO end uptime=/		{ split($3, a, "="); t1 = a[2] }
+		END { if (t0 != "" && t1 != "")
+			printf "time plan %s %.1fs (dom0 uptime %.1f to %.1f)\n",
+				name, t1 - t0, t0, t1 }' name="$name"
+	dom0_log "$name" | sed -n 's/^NPINFO \(stress .*seconds=.*\)/time \1/p'
+	dom0_log "$name" | sed -n "s/^NPINFO time /time $name /p"
+	if [ -n "$crash" ]; then
+		np_fail "$name/qemu-exit: dom0 or Xen crashed (log: $WORK/$name.log)"
+	elif [ "$rc" = 124 ]; then
+		np_fail "$name/qemu-exit: timed out after ${E2E_TIMEOUT}s (log: $WORK/$name.log)"
+	elif [ "$rc" != 0 ]; then
+		np_fail "$name/qemu-exit: QEMU exit status $rc (log: $WORK/$name.log)"
+	else
+		np_ok "$name/qemu-exit"
+	fi
+	if [ -z "$tinit" ]; then
+		np_fail "$name/reached-init: no NPINFO init-reached in the log"
+	else
+		np_ok "$name/reached-init"
+	fi
+	if dom0_log "$name" | grep -q '^NPEND'; then
+		np_ok "$name/reached-end"
+	else
+		np_fail "$name/reached-end: no NPEND in the log"
+	fi
+}
+
+# guest_checks NAME: the guest's own NPTEST lines, as host checks.
+guest_checks()
+{
+	local name=$1 line n=0
+
+	while IFS= read -r line; do
+		n=$((n + 1))
+		case "$line" in
+		"NPTEST ok "*)
+			np_ok "$name/${line#NPTEST ok }"
+			;;
+		"NPTEST FAIL "*)
+			np_fail "$name/${line#NPTEST FAIL }"
+			;;
+		*)
+			np_fail "$name/protocol: bad line '$line'"
+			;;
+		esac
+	done < <(dom0_log "$name" | grep '^NPTEST ')
+	[ "$n" -gt 0 ] || np_fail "$name/guest-checks: the guest reported no check"
+}
+
+# log_clean NAME: no oops, BUG or warning anywhere in dom0's output (live
+# console and the dmesg the plan dumps at its end).
+log_clean()
+{
+	local name=$1 hits
+
+	hits=$(kernel_log "$name" | grep -E "$BAD_LOG" | head -n 3 | tr '\n' '|')
+	if [ -z "$hits" ]; then
+		np_ok "$name/kernel-log-clean"
+	else
+		np_fail "$name/kernel-log-clean: $hits"
+	fi
+}
+
+# expect_intree_bug NAME: the negative control's one check.
+expect_intree_bug()
+{
+	local name=$1
+
+	if kernel_log "$name" | grep -q "$INTREE_BUG"; then
+		np_ok "$name/intree-abuse-hits-kernel-BUG"
+	else
+		np_fail "$name/intree-abuse-hits-kernel-BUG: no '$INTREE_BUG' in $WORK/$name.log"
+	fi
+}
+
+# boots NAME ARGS NAME ARGS...: run boots one after the other, or all at
+# once when E2E_PARALLEL is 1.
+boots()
+{
+	local names=
+
+	while [ $# -gt 0 ]; do
+		boot_start "$1" "$2"
+		names="$names $1"
+		# shellcheck disable=SC2086
+		[ "$E2E_PARALLEL" = 1 ] || boot_wait $1
+		shift 2
+	done
+	# shellcheck disable=SC2086
+	boot_wait $names
+}
+
