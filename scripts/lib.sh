@@ -101,3 +101,34 @@ np_summary() {
 	echo "$NP_PASSED passed, $NP_FAILED failed"
 	[ "$NP_FAILED" -eq 0 ]
 }
+
+# Releases (scripts/releases). np_releases prints their names;
+# np_release NAME sets REL_NAME, REL_DEBIAN, REL_SUITES, REL_XEN and
+# REL_UPGRADE, or fails for a release the table does not have.
+NP_RELEASES=$NP_TOP/scripts/releases
+
+np_releases() {
+	awk '!/^#/ && NF { print $1 }' "$NP_RELEASES"
+}
+
+np_release() {
+	local line
+	line=$(awk -v r="$1" '!/^#/ && $1 == r' "$NP_RELEASES")
+	[ -n "$line" ] || { echo "no release '$1' in $NP_RELEASES" >&2; return 1; }
+	# shellcheck disable=SC2086 # the fields are single words
+	set -- $line
+	REL_NAME=$1 REL_DEBIAN=$2 REL_SUITES=$3 REL_XEN=$4 REL_UPGRADE=$5
+}
+
+# np_chroot ROOT CMD...: run CMD inside a release root with /proc and /sys
+# mounted for the time it runs (dkms and apt need /proc).
+np_chroot() {
+	local root=$1 rc=0
+	shift
+	mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
+	mountpoint -q "$root/sys" || mount -t sysfs sysfs "$root/sys"
+	DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$root" "$@" || rc=$?
+	umount "$root/sys" "$root/proc" 2>/dev/null || :
+	return "$rc"
+}
