@@ -11,6 +11,8 @@
 #                               /lib/modules/KVER, decompressed (busybox
 #                               loads only plain .ko), depmod run on them
 #   dom0_iproute2 DIR           the host's iproute2 ip in DIR
+#   dom0_toolstack DIR TOOLS K  Xen's tools, their configuration and a
+#                               PV guest (kernel K) into DIR
 #   dom0_pack DIR OUT           DIR as a gzipped newc cpio
 #   boots NAME ARGS...          boot one after the other (E2E_PARALLEL=1:
 #                               at once) with $WORK/initrd.cpio.gz
@@ -80,6 +82,51 @@ dom0_iproute2()
 		mkdir -p "$ird$(dirname "$lib")"
 		cp -L "$lib" "$ird$lib"
 	done
+}
+
+# dom0_toolstack DIR TOOLS KERNEL: Xen's tools (a tree of
+# scripts/xen-tools.sh or scripts/e2e-toolstack.sh) into DIR, with what an
+# operator's dom0 has around them: /etc/default/xen as Debian installs it
+# plus guest console logs (the plan reads each guest's marker through
+# xenconsoled), the daemons' directories, and a minimal PV guest for
+# tests/guest/plan-toolstack.sh: KERNEL (a vmlinux) with a busybox
+# initramfs printing a marker (tests/guest/domu-init). A file of TOOLS
+# replaces a busybox applet link rather than write through it.
+dom0_toolstack()
+{
+	local ird=$1 tools=$2 kernel=$3 d a
+
+	cp -a --remove-destination "$tools/." "$ird/" || return 1
+	mkdir -p "$ird/etc/default" "$ird/run" "$ird/var/lib/xen" \
+		"$ird/var/lib/xenstored" "$ird/var/log/xen/console" \
+		"$ird/var/lock" "$ird/var/lib/nopanic/domu"
+	[ -e "$ird/var/run" ] || ln -s /run "$ird/var/run"
+	cp "$tools/usr/share/xen-utils-common/default.xen" \
+		"$ird/etc/default/xen" || return 1
+	echo 'XENCONSOLED_ARGS="--log=guest --log-dir=/var/log/xen/console"' \
+		>> "$ird/etc/default/xen"
+
+	d=$(mktemp -d /tmp/nopanic-domu.XXXXXX)
+	mkdir -p "$d"/{bin,sbin,dev,proc,sys}
+	cp /bin/busybox "$d/bin/busybox"
+	for a in sh mount cat echo sleep dmesg cut tr; do
+		ln -s busybox "$d/bin/$a"
+	done
+	mknod -m 600 "$d/dev/console" c 5 1
+	install -m 755 "$NP_TOP/tests/guest/domu-init" "$d/init"
+	# The kernel's xenbus shutdown watch runs /sbin/poweroff
+	# (orderly_poweroff); busybox's plain poweroff would only signal
+	# PID 1, a shell here.
+	printf '#!/bin/sh\nexec /bin/busybox poweroff -f\n' > "$d/sbin/poweroff"
+	chmod 755 "$d/sbin/poweroff"
+	dom0_pack "$d" "$ird/var/lib/nopanic/domu/initrd.cpio.gz"
+	rm -rf "$d"
+	# Uncompressed: no decompression in dom0 for every guest.
+	case $kernel in
+	*vmlinux) ln "$kernel" "$ird/var/lib/nopanic/domu/kernel" 2>/dev/null ||
+			cp "$kernel" "$ird/var/lib/nopanic/domu/kernel" ;;
+	*)	echo "dom0_toolstack: $kernel is not a vmlinux" >&2; return 1 ;;
+	esac
 }
 
 # dom0_pack DIR OUT

@@ -18,7 +18,7 @@
 #         by side.
 #   toolstack  Xen's own tools (np.mode=toolstack) on the in-tree module
 #         (control), then on ours; called by scripts/e2e-toolstack.sh,
-#         which supplies the tools through E2E_EXTRA_ROOTS.
+#         which supplies the tools through E2E_TOOLS.
 #
 # Prints one line per check (`ok <name>` or `FAIL <name>: <detail>`), the
 # time each phase took, and as its last line `N passed, N failed`. Exits 0
@@ -32,7 +32,8 @@
 #                  the plan's own per-program deadlines, 300 s in all)
 #   E2E_STRESS_P   evtchn-stress -p (default 4)
 #   E2E_STRESS_N   evtchn-stress -n (default 40000: 8-25 s here, by load)
-#   E2E_EXTRA_ROOTS directories merged over the initramfs root (default none)
+#   E2E_TOOLS      a tree of Xen's tools for the toolstack boots (see
+#                  dom0_toolstack in scripts/dom0.sh)
 #   E2E_PLAN_ARGS  extra kernel arguments for the toolstack boots (np.*=...)
 #   E2E_PARALLEL   1: run the two boots of a mode at the same time. Off by
 #                  default: on 2 cores it saves little, and oversubscribed
@@ -189,11 +190,11 @@ dom0_initramfs "$IRD"
 for p in $PROGS; do
 	install -m 755 "$SRCDIR/tests/$p" "$IRD/bin/$p"
 done
-# Trees other harnesses add (scripts/e2e-toolstack.sh: Xen's tools). A
-# file replaces a busybox applet link rather than write through it.
-for d in ${E2E_EXTRA_ROOTS:-}; do
-	cp -a --remove-destination "$d/." "$IRD/"
-done
+# Xen's tools, for scripts/e2e-toolstack.sh.
+if [ -n "${E2E_TOOLS:-}" ]; then
+	run dom0_toolstack "$IRD" "$E2E_TOOLS" "$GUEST_KERNEL" ||
+		fatal initramfs "dom0_toolstack failed"
+fi
 run dom0_modules "$IRD" "$MODDIR" "$KVER" || fatal initramfs "dom0_modules failed"
 dom0_pack "$IRD" "$WORK/initrd.cpio.gz"
 np_timing "initramfs $(np_since "$t")s ($(du -k "$WORK/initrd.cpio.gz" | cut -f1) KiB)"
@@ -214,7 +215,7 @@ demo_view()
 		!go || /^NPINFO (plan|end) / { next }
 		/^NPTEST /		{ sub(/^NPTEST /, ""); print; next }
 		/^NPINFO /		{ sub(/^NPINFO /, "  "); print; next }
-		/^NPEND/		{ print; next }
+		/^NPEND/		{ print "(plan finished; dom0 still up)"; next }
 		!dmesg || /Modules linked in|RIP: 0033/ { next }
 		/evtchn|nopanic|genirq|kernel BUG|invalid opcode|RIP:|Oops/ {
 			sub(/^\[ *[0-9.]*\] /, "")
