@@ -16,8 +16,15 @@ modules:
 install: modules
 	$(MAKE) -C $(KDIR) M=$(PWD) INSTALL_MOD_DIR=updates modules_install
 
+# Needs no kernel tree: dkms 2.8 (Debian 11) runs a bare `make clean` in
+# its build directory.
 clean:
-	$(MAKE) -C $(KDIR) M=$(PWD) clean
+	rm -rf out .dkms-source .tmp_versions
+	find . -path ./.git -prune -o -type f \( -name '*.o' -o -name '*.ko' \
+		-o -name '*.mod' -o -name '*.mod.c' -o -name '.*.cmd' \
+		-o -name '*.a' -o -name '.*.d' -o -name '*.dwo' \
+		-o -name modules.order -o -name Module.symvers \
+		-o -name .cache.mk \) -exec rm -f -- {} +
 
 # Style, sparse, W=1 and the module's metadata, against Debian's headers.
 check-build:
@@ -50,4 +57,8 @@ check:
 dkms-source:
 	scripts/dkms-source.sh $(or $(DESTDIR),$(PWD)/.dkms-source)
 
-.PHONY: all modules install clean check-build kunit e2e e2e-skbguard e2e-toolstack demo check dkms-source
+# nopanic-dkms_<version>_all.deb in out/ (debian/, dh-dkms), lintian-checked.
+deb:
+	@scripts/deb.sh
+
+.PHONY: all modules install clean check-build kunit e2e e2e-skbguard e2e-toolstack demo check dkms-source deb
