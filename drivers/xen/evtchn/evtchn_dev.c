@@ -21,6 +21,8 @@
 #include <linux/uaccess.h>
 
 #include <xen/xen.h>
+/* domid_t, which the uapi header uses: xen.h has it only with XEN_DOM0. */
+#include <xen/interface/xen.h>
 #include <xen/evtchn.h>
 
 #include "evtchn_core.h"
