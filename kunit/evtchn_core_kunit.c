@@ -179,6 +179,8 @@ static void bind_static_never_closed(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, npev_fake_user_has(u, 5));
 
 	/* Ports Xen does not have: the attach fails, nothing is closed. */
+	KUNIT_EXPECT_EQ(test, npev_bind_static(u, 0), -EINVAL);
+	KUNIT_EXPECT_NULL(test, npev_fake_mapped(0));
 	KUNIT_EXPECT_EQ(test, npev_bind_static(u, 11), -EINVAL);
 	KUNIT_EXPECT_EQ(test, npev_bind_static(u, NPEV_FAKE_NR_DEFAULT), -EINVAL);
 	KUNIT_EXPECT_EQ(test, npev_bind_static(u, U32_MAX), -EINVAL);

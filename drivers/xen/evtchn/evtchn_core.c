@@ -320,6 +320,14 @@ int npev_bind_static(struct npev_user *u, u32 port)
 {
 	int rc;
 
+	/*
+	 * Port 0 is never an event channel, and a port past the last one
+	 * is not one either: refuse them before the kernel maps them (6.12's
+	 * own driver maps port 0 and warns).
+	 */
+	if (!port || port >= u->ops->nr_channels())
+		return -EINVAL;
+
 	mutex_lock(&u->bind_mutex);
 	if (npev_find(u, port)) {
 		rc = -EISCONN;
