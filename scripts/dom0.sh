@@ -70,18 +70,24 @@ dom0_modules()
 }
 
 # dom0_iproute2 DIR: the host's iproute2 ip (busybox ip has no -s) as
-# /opt/iproute2/ip, with the libraries it links.
+# /opt/iproute2/ip, run by the host's loader on the host's libraries in
+# /opt/iproute2/lib: another release's libraries in /lib (its Xen tools)
+# cannot break it.
 dom0_iproute2()
 {
 	local ird=$1 ip2 lib
 
 	ip2=$(command -v ip) && "$ip2" -V 2>&1 | grep -q iproute2 || return 1
-	mkdir -p "$ird/opt/iproute2"
-	install -m 755 "$ip2" "$ird/opt/iproute2/ip"
+	mkdir -p "$ird/opt/iproute2/bin" "$ird/opt/iproute2/lib"
+	install -m 755 "$ip2" "$ird/opt/iproute2/bin/ip"
 	for lib in $(ldd "$ip2" | grep -o '/[^ ]*'); do
-		mkdir -p "$ird$(dirname "$lib")"
-		cp -L "$lib" "$ird$lib"
+		cp -L "$lib" "$ird/opt/iproute2/lib/"
 	done
+	cat > "$ird/opt/iproute2/ip" <<-'EOF'
+	#!/bin/sh
+	exec /opt/iproute2/lib/ld-linux-x86-64.so.2 --library-path /opt/iproute2/lib /opt/iproute2/bin/ip "$@"
+	EOF
+	chmod 755 "$ird/opt/iproute2/ip"
 }
 
 # dom0_toolstack DIR TOOLS KERNEL: Xen's tools (a tree of
@@ -154,7 +160,9 @@ stop_boots()
 trap stop_boots EXIT
 trap 'exit 130' INT TERM
 
-# boot_start NAME DOM0ARGS: start one boot in the background. The serial
+# boot_start NAME ARGS: start one boot in the background: Xen with the
+# kernel as its dom0 (ARGS: dom0's command line), or with BOOT_BARE=1 the
+# kernel alone (make e2e-skbguard; a panic ends QEMU there). The serial
 # console goes to $WORK/NAME.log.
 boot_start()
 {
@@ -162,13 +170,20 @@ boot_start()
 
 	started="$started $name"
 
-	# In QEMU's multiboot -initrd a literal comma is written ",,".
-	args="$GUEST_KERNEL console=hvc0 earlyprintk=xen ${args//,/,,}"
-	# QEMU's default CPU model: -cpu max crashes a PV dom0 (SMAP).
-	set -- timeout "$E2E_TIMEOUT" qemu-system-x86_64 -m 2048 -smp 2 \
-		-nographic -no-reboot -nic none \
-		-kernel "$GUEST_XEN" -append "$XEN_ARGS" \
-		-initrd "$args,$WORK/initrd.cpio.gz"
+	if [ "${BOOT_BARE:-0}" = 1 ]; then
+		set -- timeout "$E2E_TIMEOUT" qemu-system-x86_64 -m 1024 -smp 2 \
+			-nographic -no-reboot -nic none \
+			-kernel "$GUEST_KERNEL" -initrd "$WORK/initrd.cpio.gz" \
+			-append "console=ttyS0 panic=-1 oops=panic $args"
+	else
+		# In QEMU's multiboot -initrd a literal comma is written ",,".
+		args="$GUEST_KERNEL console=hvc0 earlyprintk=xen ${args//,/,,}"
+		# QEMU's default CPU model: -cpu max crashes a PV dom0 (SMAP).
+		set -- timeout "$E2E_TIMEOUT" qemu-system-x86_64 -m 2048 -smp 2 \
+			-nographic -no-reboot -nic none \
+			-kernel "$GUEST_XEN" -append "$XEN_ARGS" \
+			-initrd "$args,$WORK/initrd.cpio.gz"
+	fi
 	echo "+ $(printf '%q ' "$@")> $name.log"
 	: > "$WORK/$name.log"
 	"$@" < /dev/null > "$WORK/$name.log" 2>&1 &

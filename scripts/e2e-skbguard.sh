@@ -42,11 +42,10 @@ SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRCDIR/scripts/lib.sh"
 
 SKBG_N=${SKBG_N:-5}
-SKBG_TIMEOUT=${SKBG_TIMEOUT:-240}
-V=${V:-0}
-
-# Kernel log lines that make the guarded boot unclean.
-BAD_LOG='Oops|BUG:|kernel BUG|WARNING:|Call Trace|Kernel panic'
+E2E_TIMEOUT=${SKBG_TIMEOUT:-240}
+BOOT_BARE=1
+# shellcheck source=scripts/dom0.sh
+. "$SRCDIR/scripts/dom0.sh"
 
 case "${1:-}" in
 -h|--help)
@@ -100,7 +99,7 @@ mkdir -p "$BUILD"
 # Sources only: not the objects an in-tree `make` may have left beside them.
 (cd "$SRCDIR" && find include drivers/net/skb_guard -type f \
 	\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) -print0 |
-	cpio --null -pdm --quiet "$BUILD") ||
+	xargs -0 cp -p --parents -t "$BUILD") ||
 	fatal build "cannot copy the sources to $BUILD"
 [ -f "$BUILD/drivers/net/skb_guard/Kbuild" ] ||
 	fatal build "no drivers/net/skb_guard/Kbuild"
@@ -132,141 +131,32 @@ np_timing "build $(np_since "$t")s"
 
 t=$(np_now)
 IRD=$WORK/initramfs
-mkdir -p "$IRD"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,plans,lib/nopanic,opt/iproute2}
-cp /bin/busybox "$IRD/bin/busybox"
-for applet in $(/bin/busybox --list-full); do
-	[ -e "$IRD/$applet" ] || ln -s /bin/busybox "$IRD/$applet"
-done
-mknod -m 600 "$IRD/dev/console" c 5 1
+# dom0.sh's busybox root, with the skb guard's own /init and plan.
+dom0_initramfs "$IRD"
 install -m 755 "$SRCDIR/tests/skbguard/init" "$IRD/init"
 install -m 644 "$SRCDIR/tests/skbguard/plan.sh" "$IRD/plans/plan.sh"
-install -m 644 "$SRCDIR/tests/guest/lib.sh" "$IRD/plans/lib.sh"
 install -m 755 "$WORK/np_sendframes" "$IRD/bin/np_sendframes"
+mkdir -p "$IRD/lib/nopanic"
 # shellcheck disable=SC2086
 install -m 644 $KOS "$IRD/lib/nopanic/"
-# iproute2's ip and the libraries it links (busybox ip has no -s).
-ip2=$(command -v ip) || :
-if [ -z "$ip2" ] || ! "$ip2" -V 2>&1 | grep -q iproute2; then
-	fatal initramfs "no iproute2 ip on the host"
-fi
-install -m 755 "$ip2" "$IRD/opt/iproute2/ip"
-for lib in $(ldd "$ip2" | grep -o '/[^ ]*'); do
-	mkdir -p "$IRD$(dirname "$lib")"
-	cp -L "$lib" "$IRD$lib"
-done
-(cd "$IRD" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) |
-	gzip -1 > "$WORK/initrd.cpio.gz"
+dom0_iproute2 "$IRD" || fatal initramfs "no iproute2 ip on the host"
+dom0_pack "$IRD" "$WORK/initrd.cpio.gz"
 np_timing "initramfs $(np_since "$t")s ($(du -k "$WORK/initrd.cpio.gz" | cut -f1) KiB)"
 
-# --- boots -------------------------------------------------------------------
-
-pid=
-rc_guarded=
-rc_control=
-trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null || :' EXIT
-trap 'exit 130' INT TERM
-
-# boot NAME ARGS: boot the kernel with ARGS, serial console to
-# $WORK/NAME.log; sets rc_NAME (QEMU's exit status, 124 on timeout) and
-# prints the boot's time. panic=-1 and -no-reboot: a panic ends QEMU.
-boot()
-{
-	local name=$1 args=$2 t0 tail_pid=
-
-	set -- timeout "$SKBG_TIMEOUT" qemu-system-x86_64 -m 1024 -smp 2 \
-		-nographic -no-reboot -nic none \
-		-kernel "$GUEST_KERNEL" -initrd "$WORK/initrd.cpio.gz" \
-		-append "console=ttyS0 panic=-1 oops=panic $args"
-	echo "+ $(printf '%q ' "$@")> $name.log" >> "$WORK/setup.log"
-	: > "$WORK/$name.log"
-	t0=$(np_now)
-	"$@" < /dev/null > "$WORK/$name.log" 2>&1 &
-	pid=$!
-	if [ "$V" = 1 ]; then
-		tail -f --pid=$pid "$WORK/$name.log" | sed -u "s/^/[$name] /" &
-		tail_pid=$!
-	fi
-	set +e
-	wait "$pid"
-	eval "rc_$name=$?"
-	set -e
-	pid=
-	[ -z "$tail_pid" ] || wait "$tail_pid" 2>/dev/null || :
-	np_timing "boot $name $(np_since "$t0")s"
-}
-
-# guest_log NAME: the serial log with carriage returns removed and each
-# protocol line and each kernel message on a line of its own.
-guest_log()
-{
-	tr -d '\r\000' < "$WORK/$1.log" |
-		sed -E 's/(.)(NP(TEST|INFO|END))/\1\n\2/g;
-			s/(.)(\[ *[0-9]+\.[0-9]+\] )/\1\n\2/g'
-}
-
-kernel_log()
-{
-	guest_log "$1" | grep -Ev '^NP(TEST|INFO|END)'
-}
-
-# guest_times NAME: QEMU start to /init, and the plan's own duration.
-guest_times()
-{
-	guest_log "$1" | awk -v name="$1" '
-		/^NPINFO init-reached uptime=/	{ split($3, a, "="); t0 = a[2] }
-		/^NPINFO end uptime=/		{ split($3, a, "="); t1 = a[2] }
-		END {
-			if (t0 != "") printf "time %s kernel uptime at /init %.1fs\n", name, t0
-			if (t0 != "" && t1 != "") printf "time %s plan %.1fs\n", name, t1 - t0
-		}'
-}
-
-# guest_checks NAME: the guest's NPTEST lines as host checks.
-guest_checks()
-{
-	local name=$1 line n=0
-
-	while IFS= read -r line; do
-		n=$((n + 1))
-		case "$line" in
-		"NPTEST ok "*)		np_ok "$name/${line#NPTEST ok }" ;;
-		"NPTEST FAIL "*)	np_fail "$name/${line#NPTEST FAIL }" ;;
-		*)			np_fail "$name/protocol: bad line '$line'" ;;
-		esac
-	done < <(guest_log "$name" | grep '^NPTEST ')
-	[ "$n" -gt 0 ] || np_fail "$name/guest-checks: the guest reported no check (log: $WORK/$name.log)"
-}
+# --- boots (scripts/dom0.sh, the kernel alone) -------------------------------
 
 t=$(np_now)
 
 # Guarded boot: the plan's checks, a clean exit, a clean log.
-boot guarded "quiet np.mode=guarded np.n=$SKBG_N"
-guest_times guarded
-if [ "$rc_guarded" = 124 ]; then
-	np_fail "guarded/qemu-exit: timed out after ${SKBG_TIMEOUT}s (log: $WORK/guarded.log)"
-elif kernel_log guarded | grep -q 'Kernel panic'; then
-	np_fail "guarded/qemu-exit: the kernel panicked (log: $WORK/guarded.log)"
-elif [ "$rc_guarded" != 0 ]; then
-	np_fail "guarded/qemu-exit: QEMU exit status $rc_guarded (log: $WORK/guarded.log)"
-else
-	np_ok "guarded/qemu-exit"
-fi
-if guest_log guarded | grep -q '^NPEND'; then
-	np_ok "guarded/reached-end"
-else
-	np_fail "guarded/reached-end: no NPEND in $WORK/guarded.log"
-fi
+boots guarded "quiet np.mode=guarded np.n=$SKBG_N" >> "$WORK/setup.log"
+boot_checks guarded
 guest_checks guarded
-hits=$(kernel_log guarded | grep -E "$BAD_LOG" | head -n 3 | tr '\n' '|')
-if [ -z "$hits" ]; then
-	np_ok "guarded/serial-log-clean"
-else
-	np_fail "guarded/serial-log-clean: $hits"
-fi
+log_clean guarded
 
 # Control boot: guard off, one 8000-byte frame; must crash as the seed did.
-boot control "np.mode=control"
-guest_times control
+boots control "np.mode=control" >> "$WORK/setup.log"
+# shellcheck disable=SC2154 # t_control: set by boot_wait
+np_timing "boot control ${t_control}s"
 clog=$(kernel_log control)
 if echo "$clog" | grep -q 'skb_over_panic'; then
 	np_ok "control/skb_over_panic $(echo "$clog" | grep -o 'skb_over_panic: .*len:[0-9]* put:[0-9]*' | head -n 1)"
@@ -278,8 +168,9 @@ if echo "$clog" | grep -q 'kernel BUG at net/core/skbuff.c'; then
 else
 	np_fail "control/kernel-BUG: no 'kernel BUG at net/core/skbuff.c' in $WORK/control.log"
 fi
+# shellcheck disable=SC2154 # rc_control: set by boot_wait
 if [ "$rc_control" = 124 ]; then
-	np_fail "control/panic-ends-qemu: timed out after ${SKBG_TIMEOUT}s"
+	np_fail "control/panic-ends-qemu: timed out after ${E2E_TIMEOUT}s"
 elif echo "$clog" | grep -q 'Kernel panic - not syncing'; then
 	np_ok "control/panic-ends-qemu"
 else
