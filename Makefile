@@ -50,6 +50,15 @@ e2e-toolstack:
 demo:
 	@scripts/e2e.sh demo
 
+# The operator's flow on every Debian release (scripts/releases), each in
+# its own root and its own Xen dom0: RELEASES="trixie sid" for some.
+matrix:
+	@scripts/matrix.sh $(RELEASES)
+
+# README's supported-kernels table from the latest make matrix.
+readme-matrix:
+	@scripts/readme-matrix.sh
+
 # Everything; the last line printed is "N passed, N failed".
 check:
 	@scripts/check.sh
@@ -61,4 +70,5 @@ dkms-source:
 deb:
 	@scripts/deb.sh
 
-.PHONY: all modules install clean check-build kunit e2e e2e-skbguard e2e-toolstack demo check dkms-source deb
+.PHONY: all modules install clean check-build kunit e2e e2e-skbguard e2e-toolstack \
+	demo matrix readme-matrix check dkms-source deb

@@ -8,9 +8,10 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-tiers=${NOPANIC_TIERS:-"check-build kunit e2e e2e-skbguard e2e-toolstack"}
+tiers=${NOPANIC_TIERS:-"check-build kunit e2e e2e-skbguard e2e-toolstack matrix"}
 total_pass=0
 total_fail=0
+times=
 start=$(date +%s)
 
 for tier in $tiers; do
@@ -20,6 +21,7 @@ for tier in $tiers; do
 	e2e)		cmd=("$NP_TOP/scripts/e2e.sh" e2e) ;;
 	e2e-skbguard)	cmd=("$NP_TOP/scripts/e2e-skbguard.sh") ;;
 	e2e-toolstack)	cmd=("$NP_TOP/scripts/e2e-toolstack.sh") ;;
+	matrix)		cmd=("$NP_TOP/scripts/matrix.sh") ;;
 	*)		echo "unknown tier $tier"; exit 2 ;;
 	esac
 	echo "=== $tier"
@@ -32,6 +34,8 @@ for tier in $tiers; do
 	if [ -z "$sum" ]; then
 		echo "FAIL $tier: exited $rc without a summary"
 		total_fail=$((total_fail + 1))
+		times="$times$(printf '  %-14s %5d s  no summary (exit %d)' "$tier" $(($(date +%s) - t0)) "$rc")
+"
 		continue
 	fi
 	p=${sum%% passed*}
@@ -44,8 +48,12 @@ for tier in $tiers; do
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 	echo "=== $tier: $sum ($(($(date +%s) - t0)) s)"
+	times="$times$(printf '  %-14s %5d s  %s' "$tier" $(($(date +%s) - t0)) "$sum")
+"
 done
 
+echo "stage times:"
+printf '%s' "$times"
 echo "make check: $(($(date +%s) - start)) s"
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

@@ -1,0 +1,503 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# matrix.sh - the operator's flow on every Debian release in
+# scripts/releases, each inside that release's own root and dom0.
+#
+# Usage: scripts/matrix.sh [<release>...]     (default: all of them)
+#
+# Per release:
+#   build, install  `apt install ./nopanic-dkms_<ver>_all.deb` in the root
+#                   (scripts/release-root.sh): the release's own dkms and
+#                   gcc build the module for its kernel; `dkms status`
+#                   says installed; modprobe resolves xen_evtchn to
+#                   updates/dkms, the in-tree module still in place
+#   upgrade         where scripts/releases names one, a second kernel's
+#                   headers installed after the package: dkms must build
+#                   and install for it by itself
+#   load ... skb guard  the release's Xen and kernel booted under QEMU with
+#                   the root's module tree as dkms left it
+#                   (tests/guest/plan-matrix.sh): our module loaded from
+#                   updates/dkms, conformance (ours and the in-tree
+#                   module: the same ABI), stress with port accounting,
+#                   hardening (ports closed behind the driver), the skb
+#                   guard's guarded run; a clean kernel log
+#   toolstack       the release's own Xen tools (scripts/xen-tools.sh) in
+#                   the same boot, on our module: Debian's /etc/init.d/xen,
+#                   xl info, xenstore round trips, MATRIX_CYCLES PV guest
+#                   lifecycles (tests/guest/plan-toolstack.sh); the
+#                   in-tree control of this is make e2e-toolstack
+#   remove          `apt remove nopanic-dkms`: our module gone, modprobe
+#                   resolves xen_evtchn to the in-tree module again, and
+#                   that module is the image package's own (dpkg --verify)
+#
+# Prints one line per check, a Markdown table release x column (also
+# written to $NOPANIC_CACHE/matrix/latest.md, which `make readme-matrix`
+# copies into README), each stage's time and, last, `N passed, N failed`.
+#
+# Environment: MATRIX_DEB (a built .deb; default: make deb), MATRIX_CYCLES
+# (guest lifecycles in the toolstack column, default 3), MATRIX_WORK (keep
+# the work directory there), E2E_TIMEOUT (the boot's hard limit, default
+# 900 s), E2E_STRESS_P, E2E_STRESS_N, V (see scripts/e2e.sh),
+# NOPANIC_CACHE.
+
+set -u
+export LC_ALL=C
+
+SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$SRCDIR/scripts/lib.sh"
+# One boot runs every guest-side column, the toolstack cycles included.
+E2E_TIMEOUT=${E2E_TIMEOUT:-900}
+# shellcheck source=scripts/dom0.sh
+. "$SRCDIR/scripts/dom0.sh"
+E2E_STRESS_P=${E2E_STRESS_P:-4}
+E2E_STRESS_N=${E2E_STRESS_N:-40000}
+MATRIX_CYCLES=${MATRIX_CYCLES:-3}
+
+COLS="build install upgrade load conformance stress hardening skbguard toolstack remove"
+
+log()
+{
+	echo "matrix: $*"
+}
+
+# Per release and column: checks passed and failed, or why it cannot apply.
+# mark REL COL ok|fail
+mark()
+{
+	local v="m_${1}_$2_$3"
+
+	eval "$v=\$(( \${$v:-0} + 1 ))"
+}
+
+# na REL COL WHY: the column does not apply to this release.
+na()
+{
+	eval "na_${1}_$2=\$3"
+}
+
+# mcheck REL COL NAME CMD...: one check, counted in REL's COL.
+mcheck()
+{
+	local rel=$1 col=$2 name=$3
+
+	shift 3
+	if "$@"; then
+		np_ok "$rel/$name"
+		mark "$rel" "$col" ok
+	else
+		np_fail "$rel/$name"
+		mark "$rel" "$col" fail
+	fi
+}
+
+# mfail REL COL NAME DETAIL: a check that failed without a command.
+mfail()
+{
+	np_fail "$1/$3: $4"
+	mark "$1" "$2" fail
+}
+
+# column NAME: which column a guest check of the dom0 boot counts in.
+column()
+{
+	case $1 in
+	skbguard/*)			echo skbguard ;;
+	toolstack/*)			echo toolstack ;;
+	ours/conform/*|ours/evtchn-conform*|intree/*) echo conformance ;;
+	ours/stress/*|ours/evtchn-stress*|ours/stress-*|ours/dmesg-clean-after-stress)
+					echo stress ;;
+	ours/hardening/*|ours/evtchn-hardening*|ours/dmesg-clean-after-hardening)
+					echo hardening ;;
+	*)				echo load ;;
+	esac
+}
+
+# in_root ROOT CMD...: a command in the root, its output in the setup log.
+in_root()
+{
+	np_chroot "$@" >> "$WORK/setup.log" 2>&1
+}
+
+# dkms_installed ROOT VERSION KVER: dkms status says so (2.8 and 3.x
+# print it differently).
+dkms_installed()
+{
+	np_chroot "$1" dkms status 2>/dev/null | sed 's/^nopanic, /nopanic\//' |
+		grep -Fq "nopanic/$2, $3, x86_64: installed"
+}
+
+# resolves ROOT KVER PATH: modprobe in the root, for KVER, finds
+# xen_evtchn at /lib/modules/PATH (compressed or not; /usr/lib on merged
+# /usr).
+resolves()
+{
+	np_chroot "$1" modprobe -S "$2" --show-depends xen_evtchn 2>/dev/null |
+		sed 's#^insmod /usr/lib/#insmod /lib/#' |
+		grep -Fq "insmod /lib/modules/$3"
+}
+
+# archived ROOT KVER: the in-tree module as dkms 3.2 (trixie, sid) keeps
+# it while ours is installed: moved to its original_module store, with
+# the path to put it back to.
+archived()
+{
+	local d=$1/var/lib/dkms/nopanic/original_module/$2/x86_64
+
+	ls "$d"/xen-evtchn.ko* > /dev/null 2>&1 &&
+		grep -q "/$2/kernel/drivers/xen/xen-evtchn.ko" "$d"/*.origin
+}
+
+# intree_kept ROOT KVER: the in-tree module is where its package put it,
+# or dkms has archived it to put it back on removal.
+intree_kept()
+{
+	if ls "$1/lib/modules/$2"/kernel/drivers/xen/xen-evtchn.ko* > /dev/null 2>&1; then
+		echo "in place" >> "$WORK/setup.log"
+	elif archived "$1" "$2"; then
+		echo "archived by dkms" >> "$WORK/setup.log"
+	else
+		return 1
+	fi
+}
+
+# ours_in ROOT KVER: the module dkms installed, with our version.
+ours_in()
+{
+	local ko
+
+	ko=$(ls "$1"/lib/modules/"$2"/updates/dkms/xen-evtchn.ko* 2>/dev/null |
+		head -n1)
+	[ -n "$ko" ] && [ "$(modinfo -F version "$ko")" = "$VERSION" ]
+}
+
+# intree_pristine ROOT KVER: the in-tree xen-evtchn is in place and is
+# the file its package installed.
+intree_pristine()
+{
+	local ko owner f
+
+	ko=$(cd "$1/lib/modules/$2/kernel/drivers/xen" 2>/dev/null &&
+		ls xen-evtchn.ko* | head -n1) && [ -n "$ko" ] || return 1
+	# dpkg knows the path its package used: /lib on Debian 11 and 12,
+	# /usr/lib on 13 and later, though all of them merge /usr.
+	for f in "/lib/modules/$2/kernel/drivers/xen/$ko" \
+		 "/usr/lib/modules/$2/kernel/drivers/xen/$ko"; do
+		owner=$(np_chroot "$1" dpkg -S "$f" 2>/dev/null | cut -d: -f1)
+		[ -z "$owner" ] || break
+	done
+	[ -n "$owner" ] &&
+		! np_chroot "$1" dpkg --verify "$owner" 2>/dev/null | grep -q .
+}
+
+# dpkg_clean ROOT: no package left half-installed or unconfigured.
+dpkg_clean()
+{
+	[ -z "$(np_chroot "$1" dpkg --audit 2>&1)" ]
+}
+
+# headers_kver ROOT METAPKG: the kernel release a headers metapackage
+# points at.
+headers_kver()
+{
+	np_chroot "$1" apt-cache depends "$2" 2>/dev/null |
+		sed -n 's/^ *Depends: linux-headers-\([0-9][^ ]*\)$/\1/p' |
+		grep -v common | head -n1
+}
+
+# --- one release -----------------------------------------------------------
+
+release_run()
+{
+	local rel=$1 t t_rel root_env guest_env tools_env ROOT RKVER KVER \
+		KVER2 deb IRD line TOOLS_ROOT TOOLS_VERSION
+
+	t_rel=$(np_now)
+	np_release "$rel" || { mfail "$rel" build release "not in scripts/releases"; return; }
+	echo "=== $rel"
+
+	# The root, as an operator's dom0 has it before the package.
+	t=$(np_now)
+	root_env=$("$SRCDIR/scripts/release-root.sh" "$rel" 2>> "$WORK/setup.log") || {
+		mfail "$rel" build root "scripts/release-root.sh $rel failed (log: $WORK/setup.log)"
+		return
+	}
+	eval "$root_env"
+	KVER=$RKVER
+	np_timing "$rel root $(np_since "$t")s (kernel $KVER)"
+	# A run that died half-way leaves the package or the second kernel.
+	in_root "$ROOT" sh -c "dpkg --configure -a; dpkg -s nopanic-dkms >/dev/null 2>&1 &&
+		apt-get purge -y nopanic-dkms; true"
+	if [ "$REL_UPGRADE" != - ]; then
+		KVER2=$(headers_kver "$ROOT" "$REL_UPGRADE")
+		in_root "$ROOT" sh -c "apt-get purge -y --autoremove $REL_UPGRADE \
+			linux-image-$KVER2 linux-headers-$KVER2; true"
+	fi
+
+	# The operator's install.
+	t=$(np_now)
+	deb=/tmp/${DEB##*/}
+	cp "$DEB" "$ROOT$deb"
+	mcheck "$rel" install apt-install in_root "$ROOT" apt-get install -y "$deb"
+	rm -f "$ROOT$deb"
+	mcheck "$rel" build dkms-built \
+		test -n "$(ls "$ROOT/var/lib/dkms/nopanic/$VERSION/$KVER"/*/module/xen-evtchn.ko* 2>/dev/null)"
+	mcheck "$rel" install "dkms-status-installed($KVER)" \
+		dkms_installed "$ROOT" "$VERSION" "$KVER"
+	mcheck "$rel" install updates-dkms-is-ours ours_in "$ROOT" "$KVER"
+	mcheck "$rel" install modprobe-resolves-to-dkms \
+		resolves "$ROOT" "$KVER" "$KVER/updates/dkms/xen-evtchn.ko"
+	mcheck "$rel" install intree-module-kept intree_kept "$ROOT" "$KVER"
+	np_timing "$rel install $(np_since "$t")s"
+
+	# A second kernel's headers after the package: dkms builds for it.
+	if [ "$REL_UPGRADE" = - ]; then
+		na "$rel" upgrade "done in $UPGRADE_IN's root"
+	else
+		t=$(np_now)
+		if [ -z "$KVER2" ]; then
+			mfail "$rel" upgrade second-kernel "no kernel behind $REL_UPGRADE"
+		else
+			mcheck "$rel" upgrade "apt-install-$REL_UPGRADE" \
+				in_root "$ROOT" apt-get install -y "$REL_UPGRADE"
+			mcheck "$rel" upgrade dpkg-audit-clean dpkg_clean "$ROOT"
+			mcheck "$rel" upgrade "dkms-status-installed($KVER2)" \
+				dkms_installed "$ROOT" "$VERSION" "$KVER2"
+			mcheck "$rel" upgrade "updates-dkms-is-ours($KVER2)" \
+				ours_in "$ROOT" "$KVER2"
+		fi
+		np_timing "$rel upgrade $(np_since "$t")s"
+	fi
+
+	# The release's dom0, booted with the root's module tree.
+	t=$(np_now)
+	guest_env=$("$SRCDIR/scripts/e2e-guest.sh" "$rel" 2>> "$WORK/setup.log") || {
+		mfail "$rel" load guest "scripts/e2e-guest.sh $rel failed (log: $WORK/setup.log)"
+		guest_env=
+	}
+	if [ -n "$guest_env" ]; then
+		eval "$guest_env"
+		IRD=$WORK/$rel.initramfs
+		tools_env=$("$SRCDIR/scripts/xen-tools.sh" "$rel" 2>> "$WORK/setup.log") ||
+			mfail "$rel" toolstack tools "scripts/xen-tools.sh $rel failed (log: $WORK/setup.log)"
+		eval "$tools_env"
+		[ -z "${TOOLS_VERSION:-}" ] || eval "xenv_$rel=\${TOOLS_VERSION%%[+-]*}"
+		if [ -n "$tools_env" ] && skbguard_build "$rel" "$ROOT" "$KVER" &&
+		   matrix_initramfs "$rel" "$IRD" >> "$WORK/setup.log" 2>&1; then
+			np_timing "$rel guest $(np_since "$t")s"
+			boots "$rel" "np.mode=matrix np.ver=$VERSION np.stress_p=$E2E_STRESS_P np.stress_n=$E2E_STRESS_N np.cycles=$MATRIX_CYCLES" \
+				>> "$WORK/setup.log"
+			# Boot checks, the guest's own, the log: each in its column.
+			while IFS= read -r line; do
+				echo "$line"
+				case $line in
+				"ok $rel/"*)
+					NP_PASSED=$((NP_PASSED + 1))
+					mark "$rel" "$(column "${line#ok "$rel"/}")" ok
+					;;
+				"FAIL $rel/"*)
+					NP_FAILED=$((NP_FAILED + 1))
+					mark "$rel" "$(column "${line#FAIL "$rel"/}")" fail
+					;;
+				esac
+			done < <(boot_checks "$rel"; guest_checks "$rel"; log_clean "$rel")
+		else
+			mfail "$rel" load initramfs "cannot build the initramfs (log: $WORK/setup.log)"
+		fi
+	fi
+	rm -rf "$WORK/$rel.initramfs"
+	np_timing "$rel boot $(np_since "$t")s"
+
+	# The operator's removal: the in-tree module comes back.
+	t=$(np_now)
+	mcheck "$rel" remove apt-remove in_root "$ROOT" apt-get remove -y nopanic-dkms
+	mcheck "$rel" remove no-updates-dkms \
+		test -z "$(ls "$ROOT/lib/modules/$KVER"/updates/dkms/xen-evtchn.ko* 2>/dev/null)"
+	mcheck "$rel" remove modprobe-resolves-to-intree \
+		resolves "$ROOT" "$KVER" "$KVER/kernel/drivers/xen/xen-evtchn.ko"
+	mcheck "$rel" remove intree-module-pristine intree_pristine "$ROOT" "$KVER"
+	if [ "$REL_UPGRADE" != - ] && [ -n "${KVER2:-}" ]; then
+		mcheck "$rel" remove "no-updates-dkms($KVER2)" \
+			test -z "$(ls "$ROOT/lib/modules/$KVER2"/updates/dkms/xen-evtchn.ko* 2>/dev/null)"
+		in_root "$ROOT" apt-get purge -y --autoremove "$REL_UPGRADE" \
+			"linux-image-$KVER2" "linux-headers-$KVER2"
+	fi
+	np_timing "$rel remove $(np_since "$t")s"
+	np_timing "$rel total $(np_since "$t_rel")s"
+}
+
+# matrix_initramfs REL DIR: the dom0's initramfs: the plans, the test
+# programs, the skb guard's modules and tools, the root's module tree.
+matrix_initramfs()
+{
+	local rel=$1 ird=$2 p
+
+	rm -rf "$ird"
+	dom0_initramfs "$ird" || return 1
+	for p in $PROGS; do
+		install -m 755 "$SRCDIR/tests/$p" "$ird/bin/$p" || return 1
+	done
+	mkdir -p "$ird/lib/nopanic" &&
+	install -m 644 "$WORK/$rel.skbg"/*.ko "$ird/lib/nopanic/" &&
+	install -m 755 "$WORK/np_sendframes" "$ird/bin/" &&
+	install -m 644 "$SRCDIR/tests/skbguard/plan.sh" "$ird/plans/skbguard.sh" &&
+	dom0_iproute2 "$ird" &&
+	dom0_toolstack "$ird" "$TOOLS_ROOT" "$GUEST_KERNEL" &&
+	dom0_modules "$ird" "$GUEST_MODULES" "$KVER" &&
+	intree_copy "$ird" &&
+	dom0_pack "$ird" "$WORK/initrd.cpio.gz"
+}
+
+# intree_copy DIR: where dkms archived the in-tree module, a copy of it as
+# /lib/nopanic/intree/xen-evtchn.ko for the plans' in-tree runs (outside
+# /lib/modules: modprobe still sees only what dkms left).
+intree_copy()
+{
+	local ko
+
+	[ ! -e "$1/lib/modules/$KVER/kernel/drivers/xen/xen-evtchn.ko" ] || return 0
+	ko=$(ls "$ROOT/var/lib/dkms/nopanic/original_module/$KVER/x86_64"/xen-evtchn.ko* 2>/dev/null |
+		head -n1)
+	[ -n "$ko" ] || return 1
+	mkdir -p "$1/lib/nopanic/intree"
+	case $ko in
+	*.xz)	xz -dc "$ko" ;;
+	*.zst)	zstd -dqc "$ko" ;;
+	*)	cat "$ko" ;;
+	esac > "$1/lib/nopanic/intree/xen-evtchn.ko"
+}
+
+# skbguard_build REL ROOT KVER: the skb guard modules, built in the root
+# by its own gcc against its own headers, into $WORK/REL.skbg/.
+skbguard_build()
+{
+	local rel=$1 root=$2 kver=$3 b=/tmp/nopanic-skbg
+
+	rm -rf "$root$b" "$WORK/$rel.skbg"
+	mkdir -p "$root$b" "$WORK/$rel.skbg"
+	(cd "$SRCDIR" && find include drivers/net/skb_guard -type f \
+		\( -name '*.[ch]' -o -name Kbuild \) -print0 |
+		cpio --null -pdm --quiet "$root$b") || return 1
+	echo 'obj-y += drivers/net/skb_guard/' > "$root$b/Kbuild"
+	if in_root "$root" make -C "/lib/modules/$kver/build" M="$b" modules; then
+		mcheck "$rel" skbguard build-in-root true
+	else
+		mfail "$rel" skbguard build-in-root "make in the root failed (log: $WORK/setup.log)"
+		return 1
+	fi
+	cp "$root$b"/drivers/net/skb_guard/*.ko "$WORK/$rel.skbg/"
+	rm -rf "${root:?}$b"
+}
+
+# --- the table ---------------------------------------------------------------
+
+# cell REL COL: what the table shows for one release and column.
+cell()
+{
+	local ok fail why
+
+	eval "ok=\${m_${1}_$2_ok:-0} fail=\${m_${1}_$2_fail:-0} why=\${na_${1}_$2:-}"
+	if [ "$fail" -gt 0 ]; then
+		echo "FAIL $fail/$((ok + fail))"
+	elif [ "$ok" -gt 0 ]; then
+		echo "ok $ok"
+	elif [ -n "$why" ]; then
+		echo "n/a: $why"
+	else
+		echo "not run"
+	fi
+}
+
+# row REL: REL's row of the table, with the date it was measured.
+row()
+{
+	local rel=$1 col kver xenv
+
+	np_release "$rel"
+	kver=$(cat "$NP_CACHE/roots/$rel/.nopanic-kver" 2>/dev/null || echo '?')
+	eval "xenv=\${xenv_$rel:-$REL_XEN}"
+	printf '| %s (%s) | %s | %s | %s |' "$rel" "$REL_DEBIAN" "$kver" \
+		"$xenv" "$(date -u +%Y-%m-%d)"
+	for col in $COLS; do
+		printf ' %s |' "$(cell "$rel" "$col")"
+	done
+	echo
+}
+
+header()
+{
+	echo "| release | kernel | Xen | date | $(echo "$COLS" | sed 's/ / | /g') |"
+	echo "|$(for _ in release kernel Xen date $COLS; do printf -- '---|'; done)"
+}
+
+# --- main --------------------------------------------------------------------
+
+t_all=$(np_now)
+np_workdir "${MATRIX_WORK:-}" nopanic-matrix
+RELEASES=${*:-$(np_releases)}
+UPGRADE_IN=$(awk '!/^#/ && NF && $5 != "-" { print $1 }' "$NP_RELEASES" |
+	paste -sd, -)
+VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$SRCDIR/dkms.conf")
+PROGS="evtchn-conform evtchn-hardening evtchn-stress"
+
+np_need_pkgs qemu-system-x86 busybox-static cpio xz-utils zstd kmod gcc \
+	libc6-dev make iproute2 >> "$WORK/setup.log" 2>&1
+
+t=$(np_now)
+if [ -n "${MATRIX_DEB:-}" ]; then
+	DEB=$MATRIX_DEB
+else
+	DEB=$("$SRCDIR/scripts/deb.sh" 2>> "$WORK/setup.log" | tail -n1)
+fi
+if [ -f "$DEB" ]; then
+	np_ok "deb ${DEB##*/}"
+else
+	np_fail "deb: no package built (log: $WORK/setup.log)"
+	np_summary
+	exit 1
+fi
+np_timing "deb $(np_since "$t")s"
+
+t=$(np_now)
+if make -C "$SRCDIR/tests" >> "$WORK/setup.log" 2>&1 &&
+   gcc -std=c11 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror -static \
+	-o "$WORK/np_sendframes" "$SRCDIR/tests/skbguard/np_sendframes.c" \
+	>> "$WORK/setup.log" 2>&1; then
+	np_ok "test-programs"
+else
+	np_fail "test-programs: build failed (log: $WORK/setup.log)"
+	np_summary
+	exit 1
+fi
+np_timing "tests $(np_since "$t")s"
+
+for rel in $RELEASES; do
+	release_run "$rel"
+done
+
+# This run's rows; the README's table (latest.md) has every release's
+# latest row, each with its own date.
+mkdir -p "$NP_CACHE/matrix/rows"
+echo
+header
+for rel in $RELEASES; do
+	row "$rel" | tee "$NP_CACHE/matrix/rows/$rel.md"
+done
+{
+	echo "Each row: the latest \`make matrix\` of that release, on $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1), $(nproc) cores, QEMU without KVM."
+	echo
+	header
+	for rel in $(np_releases); do
+		cat "$NP_CACHE/matrix/rows/$rel.md" 2>/dev/null ||
+			echo "| $rel | not run yet |"
+	done
+} > "$NP_CACHE/matrix/latest.md"
+echo
+np_timing "matrix $(np_since "$t_all")s"
+if [ "$NP_FAILED" -eq 0 ] && [ -z "${MATRIX_WORK:-}" ]; then
+	rm -rf "$WORK"
+else
+	log "work directory kept: $WORK"
+fi
+np_summary
