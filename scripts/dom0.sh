@@ -224,8 +224,11 @@ boot_wait()
 			   grep -q 'NPINFO init-reached' "$WORK/$name.log"; then
 				eval "tinit_$name=\$(np_since \$t0_$name)"
 			fi
+			# Not in the plan's own lines: they may quote a
+			# guest's console (a domU's panic is not dom0's).
 			if [ -z "$(eval echo "\$crash_$name")" ] &&
-			   grep -Eiq "$CRASH_LOG" "$WORK/$name.log"; then
+			   grep -av '^NP\(TEST\|INFO\)' "$WORK/$name.log" |
+			   grep -Eiq "$CRASH_LOG"; then
 				eval "crash_$name=1"
 				# Let the crash dump reach the log, then stop QEMU.
 				sleep 2
