@@ -55,6 +55,11 @@ demo:
 matrix:
 	@scripts/matrix.sh $(RELEASES)
 
+# The in-tree xen-evtchn against ours, interleaved in one dom0 boot:
+# a table and a chart in the cache. Not part of make check (it measures).
+bench:
+	@scripts/bench.sh
+
 # README's supported-kernels table from the latest make matrix.
 readme-matrix:
 	@scripts/readme-matrix.sh
@@ -71,4 +76,4 @@ deb:
 	@scripts/deb.sh
 
 .PHONY: all modules install clean check-build kunit e2e e2e-skbguard e2e-toolstack \
-	demo matrix readme-matrix check dkms-source deb
+	demo matrix readme-matrix bench check dkms-source deb

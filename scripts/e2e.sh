@@ -4,7 +4,7 @@
 # e2e.sh - end-to-end test: our xen-evtchn, installed by the real dkms for
 # Debian's kernel, in a real Xen 4.17 PV dom0 booted under QEMU (TCG).
 #
-# Usage: scripts/e2e.sh [e2e|demo|toolstack]
+# Usage: scripts/e2e.sh [e2e|demo|toolstack|bench]
 #
 #   e2e   (default) two boots:
 #         - np.mode=e2e: our module's identity, conformance, stress with
@@ -19,6 +19,9 @@
 #   toolstack  Xen's own tools (np.mode=toolstack) on the in-tree module
 #         (control), then on ours; called by scripts/e2e-toolstack.sh,
 #         which supplies the tools through E2E_TOOLS.
+#   bench one boot, the in-tree module and ours interleaved through
+#         tests/evtchn-bench (np.mode=bench); called by scripts/bench.sh,
+#         which gets the raw figures in BENCH_RAW.
 #
 # Prints one line per check (`ok <name>` or `FAIL <name>: <detail>`), the
 # time each phase took, and as its last line `N passed, N failed`. Exits 0
@@ -49,13 +52,13 @@ export LC_ALL=C
 
 MODE=${1:-e2e}
 case "$MODE" in
-e2e|demo|toolstack) ;;
+e2e|demo|toolstack|bench) ;;
 -h|--help)
 	sed -n '4,/^$/s/^# \{0,1\}//p' "$0"
 	exit 0
 	;;
 *)
-	echo "usage: $0 [e2e|demo|toolstack]" >&2
+	echo "usage: $0 [e2e|demo|toolstack|bench]" >&2
 	exit 2
 	;;
 esac
@@ -172,7 +175,7 @@ np_timing "dkms $(np_since "$t")s"
 # --- test programs -----------------------------------------------------------
 
 t=$(np_now)
-PROGS="evtchn-conform evtchn-hardening evtchn-stress"
+PROGS="evtchn-conform evtchn-hardening evtchn-stress evtchn-bench"
 run make -C "$SRCDIR/tests" || {
 	tail -n 30 "$WORK/setup.log"
 	fatal tests "make -C tests failed"
@@ -264,6 +267,14 @@ demo)
 	log_clean ours
 	boot_checks intree
 	expect_intree_bug intree
+	;;
+bench)
+	boots bench "np.mode=bench $common ${E2E_PLAN_ARGS:-}"
+	boot_checks bench
+	guest_checks bench
+	log_clean bench
+	# The raw figures, for scripts/bench.sh.
+	dom0_log bench | sed -n 's/^NPINFO bench \(drv=\)/\1/p' > "${BENCH_RAW:-$WORK/bench.raw}"
 	;;
 toolstack)
 	boots control "np.mode=toolstack np.target=intree $common ${E2E_PLAN_ARGS:-}" \
