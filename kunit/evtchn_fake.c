@@ -280,6 +280,19 @@ static bool npev_fake_port_in_use(u32 port)
 	return used;
 }
 
+static bool npev_fake_port_open(u32 port)
+{
+	struct npev_fake_chan *ch;
+	unsigned long flags;
+	bool open;
+
+	spin_lock_irqsave(&npev_fake.lock, flags);
+	ch = npev_fake_get(port);
+	open = ch && ch->state != NPEV_FAKE_FREE;
+	spin_unlock_irqrestore(&npev_fake.lock, flags);
+	return open;
+}
+
 static int npev_fake_attach(struct npev_port *p, const char *name)
 {
 	struct npev_fake_chan *ch;
@@ -428,6 +441,7 @@ const struct npev_ops npev_fake_ops = {
 	.alloc_unbound		= npev_fake_alloc_unbound,
 	.close			= npev_fake_close,
 	.port_in_use		= npev_fake_port_in_use,
+	.port_open		= npev_fake_port_open,
 	.attach			= npev_fake_attach,
 	.release		= npev_fake_release,
 	.eoi			= npev_fake_eoi_op,

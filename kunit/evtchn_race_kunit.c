@@ -243,6 +243,47 @@ static void race_close_gap_after_unmap(struct kunit *test)
 }
 
 /*
+ * A release of a port that is open in the hypervisor holds no one up: B's
+ * bind completes while A's release is paused between its unmap and its
+ * close (a module-wide mutex held across both made B wait). The port is
+ * A's in Xen until A closes it, so B gets the next free one.
+ */
+static void release_does_not_hold_up_other_binds(struct kunit *test)
+{
+	struct npev_user *a = npt_user(test);
+	struct npev_user *b = npt_user(test);
+	struct npt_window w = {
+		.b = b, .port = 2, .phase = NPEV_FAKE_AFTER_UNMAP,
+	};
+
+	init_completion(&w.done);
+	npev_fake.glue = NPEV_FAKE_GLUE_UNMAP_THEN_CLOSE;
+	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 1);
+	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 2);
+	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 3);
+
+	npev_fake.release_hook_data = &w;
+	WRITE_ONCE(npev_fake.release_hook, npt_window_hook);
+	KUNIT_EXPECT_EQ(test, npev_unbind(a, 2), 0);
+	WRITE_ONCE(npev_fake.release_hook, NULL);
+
+	KUNIT_ASSERT_EQ(test, w.calls, 1U);
+	/* The hook's own wait took the completion if B ended in the window. */
+	KUNIT_EXPECT_TRUE(test, w.done_in_window);
+	if (!w.done_in_window)
+		KUNIT_ASSERT_TRUE(test,
+				  wait_for_completion_timeout(&w.done, 30 * HZ));
+	KUNIT_EXPECT_EQ(test, w.rc, 4);
+	KUNIT_EXPECT_PTR_EQ(test, npev_fake_owner(4), b);
+	KUNIT_EXPECT_FALSE(test, npev_fake_is_open(2));
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_close_free, 0U);
+
+	npev_fake_user_free(test, a);
+	npev_fake_user_free(test, b);
+	KUNIT_EXPECT_EQ(test, npev_fake_nr_open(), 0U);
+}
+
+/*
  * A port freed behind our back, then handed to the same file again. Mainline
  * counts the port, then its -EEXIST error path erases a node that was never
  * linked, which empties the tree. Here: -EEXIST, counted, nothing closed,
@@ -792,6 +833,7 @@ static struct kunit_case npev_race_cases[] = {
 	KUNIT_CASE(race_reissued_port_refused_in_other_file),
 	KUNIT_CASE(race_window_inside_unbind),
 	KUNIT_CASE(race_close_gap_after_unmap),
+	KUNIT_CASE(release_does_not_hold_up_other_binds),
 	KUNIT_CASE(stale_port_same_file_eexist_tree_whole),
 	KUNIT_CASE(unbind_port_closed_behind_back),
 	KUNIT_CASE(quarantined_port_stays_refused),

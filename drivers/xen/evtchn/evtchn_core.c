@@ -17,6 +17,7 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/ratelimit.h>
+#include <linux/rwsem.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
@@ -37,16 +38,25 @@ const char *const npev_stat_names[NPEV_STAT_NR] = {
 };
 
 /*
- * Serialises, across all files, the steps that hand a port number from the
+ * Orders, across all files, the steps that hand a port number from the
  * hypervisor to a binding and back: allocate, check and attach on bind;
- * unmap and close on release. Without it, a port one file is releasing can
- * be re-issued to another file between the kernel's unmap and the close,
- * and the first file's close then ends the second file's channel (or, on
- * kernels that close before they unmap, the second file finds the port
- * still mapped and is refused). Binds and unbinds are rare; events and
- * reads never take it.
+ * unmap and close on release. Binds and releases hold it shared and run
+ * side by side, as they do in the in-tree driver. Two cases need more:
+ *
+ * - A bind finds its new port still mapped in the kernel: on kernels that
+ *   close before they unmap, another file's release of that very port may
+ *   be between the two. The bind waits for every release in flight
+ *   (exclusive) and looks again (npev_handover()).
+ * - A release of a port that was closed behind our back: Xen may have
+ *   re-issued it, and a bind of it between our unmap and our close would
+ *   have its channel ended by our close. Such a release runs exclusive.
+ *
+ * Events and reads never take it.
  */
-static DEFINE_MUTEX(npev_handover_lock);
+static DECLARE_RWSEM(npev_handover_lock);
+
+/* npev_bind_port() on its first look: the port is mapped, wait and retry. */
+#define NPEV_MAPPED	1
 
 static struct npev_port *npev_find(struct npev_user *u, u32 port)
 	__must_hold(&u->bind_mutex)
@@ -165,7 +175,8 @@ static void npev_close_unattached(struct npev_user *u, u32 port)
  * Record a port the hypervisor has just given this file (or, for a static
  * port, the one the user named) and start delivering its events.
  */
-static int npev_bind_port(struct npev_user *u, u32 port, bool is_static)
+static int npev_bind_port(struct npev_user *u, u32 port, bool is_static,
+			  bool last)
 	__must_hold(&u->bind_mutex) __must_hold(&npev_handover_lock)
 {
 	struct npev_port *p;
@@ -184,7 +195,10 @@ static int npev_bind_port(struct npev_user *u, u32 port, bool is_static)
 		return -EEXIST;
 	}
 	if (u->ops->port_in_use(port)) {
-		/* The same, for a binding elsewhere in this kernel. */
+		/* Perhaps a release in flight: the caller waits and asks again. */
+		if (!last)
+			return NPEV_MAPPED;
+		/* The same as above, for a binding elsewhere in this kernel. */
 		npev_stat_inc(NPEV_STAT_BIND_REFUSED_BUSY);
 		pr_warn_ratelimited("%s: port %u is already handled in this kernel\n",
 				    u->name, port);
@@ -270,6 +284,45 @@ static int npev_alloc(struct npev_user *u, const struct npev_bind_req *req,
 	}
 }
 
+/*
+ * Bind @port, just allocated (or named by the user, if @is_static), with
+ * the hand-over lock read-held; returns with it released. -EAGAIN: while
+ * we waited, a release closed the port under us (its owner's port had been
+ * closed behind its back and re-issued to us): it is gone, allocate again.
+ */
+static int npev_handover(struct npev_user *u, u32 port, bool is_static)
+	__must_hold(&u->bind_mutex)
+{
+	int rc = npev_bind_port(u, port, is_static, false);
+
+	up_read(&npev_handover_lock);
+	if (rc != NPEV_MAPPED)
+		return rc;
+
+	down_write(&npev_handover_lock);
+	if (!is_static && !u->ops->port_open(port))
+		rc = -EAGAIN;
+	else
+		rc = npev_bind_port(u, port, is_static, true);
+	up_write(&npev_handover_lock);
+	return rc;
+}
+
+static int npev_bind_once(struct npev_user *u, const struct npev_bind_req *req,
+			  u32 *port)
+	__must_hold(&u->bind_mutex)
+{
+	int rc;
+
+	down_read(&npev_handover_lock);
+	rc = npev_alloc(u, req, port);
+	if (rc) {
+		up_read(&npev_handover_lock);
+		return rc;
+	}
+	return npev_handover(u, *port, false);
+}
+
 /* Returns the new port, or a negative errno. */
 static int npev_bind_new(struct npev_user *u, const struct npev_bind_req *req)
 {
@@ -279,11 +332,11 @@ static int npev_bind_new(struct npev_user *u, const struct npev_bind_req *req)
 	mutex_lock(&u->bind_mutex);
 	rc = npev_may_bind(u, req);
 	if (!rc) {
-		mutex_lock(&npev_handover_lock);
-		rc = npev_alloc(u, req, &port);
-		if (!rc)
-			rc = npev_bind_port(u, port, false);
-		mutex_unlock(&npev_handover_lock);
+		rc = npev_bind_once(u, req, &port);
+		if (rc == -EAGAIN)
+			rc = npev_bind_once(u, req, &port);
+		if (rc == -EAGAIN)
+			rc = -EBUSY;	/* the same again: give up cleanly */
 	}
 	mutex_unlock(&u->bind_mutex);
 	return rc ? rc : (int)port;
@@ -334,9 +387,8 @@ int npev_bind_static(struct npev_user *u, u32 port)
 	} else {
 		rc = npev_check_limit(u);
 		if (!rc) {
-			mutex_lock(&npev_handover_lock);
-			rc = npev_bind_port(u, port, true);
-			mutex_unlock(&npev_handover_lock);
+			down_read(&npev_handover_lock);
+			rc = npev_handover(u, port, true);
 		}
 	}
 	mutex_unlock(&u->bind_mutex);
@@ -348,15 +400,24 @@ static void npev_release_port(struct npev_user *u, struct npev_port *p)
 	__must_hold(&u->bind_mutex)
 {
 	enum npev_release res;
+	bool excl;
 
 	rb_erase(&p->node, &u->ports);
 	u->nr_ports--;
 	atomic_long_dec(&npev_stats[NPEV_STAT_BOUND_PORTS]);
 
 	WRITE_ONCE(p->unbinding, true);
-	mutex_lock(&npev_handover_lock);
+	/* Open in Xen, the port is ours until we close it: no one can bind it. */
+	excl = !p->is_static && !u->ops->port_open(p->port);
+	if (excl)
+		down_write(&npev_handover_lock);
+	else
+		down_read(&npev_handover_lock);
 	res = u->ops->release(p);
-	mutex_unlock(&npev_handover_lock);
+	if (excl)
+		up_write(&npev_handover_lock);
+	else
+		up_read(&npev_handover_lock);
 	switch (res) {
 	case NPEV_RELEASED:
 		break;

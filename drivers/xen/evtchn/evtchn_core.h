@@ -9,7 +9,7 @@
  * same code runs in dom0 (evtchn_xen.c) and under User-Mode Linux against
  * a fake event-channel backend (kunit/).
  *
- * Lock order: bind_mutex, the module-wide handover lock (evtchn_core.c),
+ * Lock order: bind_mutex, the module-wide hand-over rwsem (evtchn_core.c),
  * ring_cons_mutex, ring_prod_lock. The event handler takes ring_prod_lock
  * only.
  */
@@ -77,6 +77,8 @@ struct npev_ops {
 	int (*close)(u32 port);
 	/* True if something in this kernel already handles @port. */
 	bool (*port_in_use)(u32 port);
+	/* True if @port is allocated in the hypervisor (not closed). */
+	bool (*port_open)(u32 port);
 	/*
 	 * Start delivering @p's events to npev_port_event(). On failure the
 	 * backend has released the port itself (it alone knows whether the

@@ -183,6 +183,7 @@ const struct npev_ops npev_xen_ops = {
 	.alloc_unbound		= npev_xen_alloc_unbound,
 	.close			= npev_xen_close,
 	.port_in_use		= npev_xen_port_in_use,
+	.port_open		= npev_xen_port_open,
 	.attach			= npev_xen_attach,
 	.release		= npev_xen_release,
 	.eoi			= npev_xen_eoi,
