@@ -594,6 +594,7 @@ struct npev_fake_chan npev_fake_chan(u32 port)
 
 int npev_fake_case_init(struct kunit *test)
 {
+	npev_core_init();
 	npev_fake_reset();
 	return 0;
 }

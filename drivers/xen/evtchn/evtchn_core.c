@@ -17,7 +17,6 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/ratelimit.h>
-#include <linux/rwsem.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
@@ -38,25 +37,35 @@ const char *const npev_stat_names[NPEV_STAT_NR] = {
 };
 
 /*
- * Orders, across all files, the steps that hand a port number from the
- * hypervisor to a binding and back: allocate, check and attach on bind;
- * unmap and close on release. Binds and releases hold it shared and run
- * side by side, as they do in the in-tree driver. Two cases need more:
- *
- * - A bind finds its new port still mapped in the kernel: on kernels that
- *   close before they unmap, another file's release of that very port may
- *   be between the two. The bind waits for every release in flight
- *   (exclusive) and looks again (npev_handover()).
- * - A release of a port that was closed behind our back: Xen may have
- *   re-issued it, and a bind of it between our unmap and our close would
- *   have its channel ended by our close. Such a release runs exclusive.
- *
- * Events and reads never take it.
+ * Port hand-over between files. Xen hands out the lowest free port, so a
+ * number one file releases is soon another file's. Per port number (one of
+ * NPEV_STRIPES mutexes, by number), a release holds the stripe over its
+ * unmap and close, and a bind holds it over its checks and attach. A bind
+ * allocates before it knows its port, so a release of the same number may
+ * close the fresh allocation before the bind gets the stripe: the port of
+ * a release closed behind its owner's back, re-issued to us. Releases count
+ * their closes; a bind that sees the count move since before its alloc
+ * asks Xen whether its port is still open and, if not, allocates again. A
+ * port a file has bound is then never closed by another file, and binds
+ * and releases of different ports run side by side. Events and reads
+ * never take a stripe.
  */
-static DECLARE_RWSEM(npev_handover_lock);
+#define NPEV_STRIPES	64
+static struct mutex npev_stripes[NPEV_STRIPES];
+static atomic_long_t npev_closes;
 
-/* npev_bind_port() on its first look: the port is mapped, wait and retry. */
-#define NPEV_MAPPED	1
+void npev_core_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < NPEV_STRIPES; i++)
+		mutex_init(&npev_stripes[i]);
+}
+
+static struct mutex *npev_stripe(u32 port)
+{
+	return &npev_stripes[port % NPEV_STRIPES];
+}
 
 static struct npev_port *npev_find(struct npev_user *u, u32 port)
 	__must_hold(&u->bind_mutex)
@@ -175,9 +184,8 @@ static void npev_close_unattached(struct npev_user *u, u32 port)
  * Record a port the hypervisor has just given this file (or, for a static
  * port, the one the user named) and start delivering its events.
  */
-static int npev_bind_port(struct npev_user *u, u32 port, bool is_static,
-			  bool last)
-	__must_hold(&u->bind_mutex) __must_hold(&npev_handover_lock)
+static int npev_bind_port(struct npev_user *u, u32 port, bool is_static)
+	__must_hold(&u->bind_mutex)	/* and npev_stripe(port) */
 {
 	struct npev_port *p;
 	int rc;
@@ -195,10 +203,7 @@ static int npev_bind_port(struct npev_user *u, u32 port, bool is_static,
 		return -EEXIST;
 	}
 	if (u->ops->port_in_use(port)) {
-		/* Perhaps a release in flight: the caller waits and asks again. */
-		if (!last)
-			return NPEV_MAPPED;
-		/* The same as above, for a binding elsewhere in this kernel. */
+		/* The same, for a binding elsewhere in this kernel. */
 		npev_stat_inc(NPEV_STAT_BIND_REFUSED_BUSY);
 		pr_warn_ratelimited("%s: port %u is already handled in this kernel\n",
 				    u->name, port);
@@ -285,42 +290,28 @@ static int npev_alloc(struct npev_user *u, const struct npev_bind_req *req,
 }
 
 /*
- * Bind @port, just allocated (or named by the user, if @is_static), with
- * the hand-over lock read-held; returns with it released. -EAGAIN: while
- * we waited, a release closed the port under us (its owner's port had been
- * closed behind its back and re-issued to us): it is gone, allocate again.
+ * Allocate a port for @req and bind it. -EAGAIN: a release closed the new
+ * port before we got its stripe (its owner's port had been closed behind
+ * its back and re-issued to us); nothing is left to close.
  */
-static int npev_handover(struct npev_user *u, u32 port, bool is_static)
-	__must_hold(&u->bind_mutex)
-{
-	int rc = npev_bind_port(u, port, is_static, false);
-
-	up_read(&npev_handover_lock);
-	if (rc != NPEV_MAPPED)
-		return rc;
-
-	down_write(&npev_handover_lock);
-	if (!is_static && !u->ops->port_open(port))
-		rc = -EAGAIN;
-	else
-		rc = npev_bind_port(u, port, is_static, true);
-	up_write(&npev_handover_lock);
-	return rc;
-}
-
 static int npev_bind_once(struct npev_user *u, const struct npev_bind_req *req,
 			  u32 *port)
 	__must_hold(&u->bind_mutex)
 {
+	long closes = atomic_long_read(&npev_closes);
 	int rc;
 
-	down_read(&npev_handover_lock);
 	rc = npev_alloc(u, req, port);
-	if (rc) {
-		up_read(&npev_handover_lock);
+	if (rc)
 		return rc;
-	}
-	return npev_handover(u, *port, false);
+	mutex_lock(npev_stripe(*port));
+	if (atomic_long_read(&npev_closes) != closes &&
+	    !u->ops->port_open(*port))
+		rc = -EAGAIN;
+	else
+		rc = npev_bind_port(u, *port, false);
+	mutex_unlock(npev_stripe(*port));
+	return rc;
 }
 
 /* Returns the new port, or a negative errno. */
@@ -387,8 +378,9 @@ int npev_bind_static(struct npev_user *u, u32 port)
 	} else {
 		rc = npev_check_limit(u);
 		if (!rc) {
-			down_read(&npev_handover_lock);
-			rc = npev_handover(u, port, true);
+			mutex_lock(npev_stripe(port));
+			rc = npev_bind_port(u, port, true);
+			mutex_unlock(npev_stripe(port));
 		}
 	}
 	mutex_unlock(&u->bind_mutex);
@@ -400,24 +392,17 @@ static void npev_release_port(struct npev_user *u, struct npev_port *p)
 	__must_hold(&u->bind_mutex)
 {
 	enum npev_release res;
-	bool excl;
 
 	rb_erase(&p->node, &u->ports);
 	u->nr_ports--;
 	atomic_long_dec(&npev_stats[NPEV_STAT_BOUND_PORTS]);
 
 	WRITE_ONCE(p->unbinding, true);
-	/* Open in Xen, the port is ours until we close it: no one can bind it. */
-	excl = !p->is_static && !u->ops->port_open(p->port);
-	if (excl)
-		down_write(&npev_handover_lock);
-	else
-		down_read(&npev_handover_lock);
+	mutex_lock(npev_stripe(p->port));
 	res = u->ops->release(p);
-	if (excl)
-		up_write(&npev_handover_lock);
-	else
-		up_read(&npev_handover_lock);
+	if (!p->is_static)
+		atomic_long_inc(&npev_closes);
+	mutex_unlock(npev_stripe(p->port));
 	switch (res) {
 	case NPEV_RELEASED:
 		break;

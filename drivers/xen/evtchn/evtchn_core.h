@@ -9,7 +9,7 @@
  * same code runs in dom0 (evtchn_xen.c) and under User-Mode Linux against
  * a fake event-channel backend (kunit/).
  *
- * Lock order: bind_mutex, the module-wide hand-over rwsem (evtchn_core.c),
+ * Lock order: bind_mutex, one port's hand-over stripe (evtchn_core.c),
  * ring_cons_mutex, ring_prod_lock. The event handler takes ring_prod_lock
  * only.
  */
@@ -141,6 +141,9 @@ static inline void npev_stat_inc(enum npev_stat stat)
 /* Copies @len bytes to the reader at byte offset @off; 0 or -EFAULT. */
 typedef int (*npev_copy_fn)(void *ctx, size_t off, const void *src,
 			    size_t len);
+
+/* Once, before the first npev_user_alloc(). */
+void npev_core_init(void);
 
 struct npev_user *npev_user_alloc(const struct npev_ops *ops,
 				  const char *name, unsigned int max_ports);

@@ -239,6 +239,7 @@ static int __init evtchn_init(void)
 	if (!npev_xen_present())
 		return -ENODEV;
 
+	npev_core_init();
 	npev_sysfs_init();
 	rc = misc_register(&evtchn_miscdev);
 	if (rc) {
