@@ -15,7 +15,9 @@
 #                               PV guest (kernel K) into DIR
 #   dom0_pack DIR OUT           DIR as a gzipped newc cpio
 #   boots NAME ARGS...          boot one after the other (E2E_PARALLEL=1:
-#                               at once) with $WORK/initrd.cpio.gz
+#                               at once) with $WORK/initrd.cpio.gz: Xen
+#                               and its dom0, or (BOOT_BARE=1) the kernel
+#                               alone
 #   boot_checks, guest_checks, log_clean NAME   the checks of one boot
 #
 # Callers set WORK and the GUEST_* variables of scripts/e2e-guest.sh, and
@@ -91,7 +93,7 @@ dom0_iproute2()
 }
 
 # dom0_toolstack DIR TOOLS KERNEL: Xen's tools (a tree of
-# scripts/xen-tools.sh or scripts/e2e-toolstack.sh) into DIR, with what an
+# scripts/xen-tools.sh) into DIR, with what an
 # operator's dom0 has around them: /etc/default/xen as Debian installs it
 # plus guest console logs (the plan reads each guest's marker through
 # xenconsoled), the daemons' directories, and a minimal PV guest for

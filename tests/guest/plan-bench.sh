@@ -16,8 +16,7 @@
 . /plans/lib.sh
 
 KVER=$(uname -r)
-INTREE=/lib/modules/$KVER/kernel/drivers/xen/xen-evtchn.ko
-[ -e "$INTREE" ] || INTREE=/lib/nopanic/intree/xen-evtchn.ko
+INTREE=$NP_INTREE
 ROUNDS=${NP_ROUNDS:-5}
 SCALE=${NP_SCALE:-1}
 DEADLINE=${NP_DEADLINE:-300}

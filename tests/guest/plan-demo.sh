@@ -15,8 +15,7 @@
 # shellcheck source=tests/guest/lib.sh
 . /plans/lib.sh
 
-KVER=$(uname -r)	# the guest's own kernel
-INTREE=/lib/modules/$KVER/kernel/drivers/xen/xen-evtchn.ko
+INTREE=$NP_INTREE
 TARGET=${NP_TARGET:-ours}
 
 case "$TARGET" in

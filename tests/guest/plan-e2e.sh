@@ -13,12 +13,7 @@
 # shellcheck source=tests/guest/lib.sh
 . /plans/lib.sh
 
-# The guest's own kernel: the only tree in this initramfs.
-KVER=$(uname -r)
-INTREE=/lib/modules/$KVER/kernel/drivers/xen/xen-evtchn.ko
-# Where dkms moved it aside while ours is installed (dkms 3.2), the test
-# harness puts a copy here.
-[ -e "$INTREE" ] || INTREE=/lib/nopanic/intree/xen-evtchn.ko
+INTREE=$NP_INTREE
 STRESS_P=${NP_STRESS_P:-4}
 STRESS_N=${NP_STRESS_N:-40000}
 

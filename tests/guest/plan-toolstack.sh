@@ -19,11 +19,7 @@
 # shellcheck source=tests/guest/lib.sh
 . /plans/lib.sh
 
-KVER=$(uname -r)
-INTREE=/lib/modules/$KVER/kernel/drivers/xen/xen-evtchn.ko
-# Where dkms moved it aside while ours is installed (dkms 3.2), the test
-# harness puts a copy here.
-[ -e "$INTREE" ] || INTREE=/lib/nopanic/intree/xen-evtchn.ko
+INTREE=$NP_INTREE
 TARGET=${NP_TARGET:-ours}
 CYCLES=${NP_CYCLES:-10}
 P=$TARGET/
