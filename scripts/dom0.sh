@@ -63,12 +63,19 @@ dom0_modules()
 	cp -a "$tree/kernel/drivers/xen" "$dst/kernel/drivers/"
 	[ ! -d "$tree/updates" ] || cp -a "$tree/updates" "$dst/"
 	while IFS= read -r ko; do
-		case $ko in
-		*.xz) xz -d "$ko" ;;
-		*.zst) zstd -dq --rm "$ko" ;;
-		esac
+		dom0_ko_plain "$ko"
 	done < <(find "$dst" -name '*.ko.xz' -o -name '*.ko.zst')
 	depmod -b "$ird" "$kver"
+}
+
+# dom0_ko_plain KO: a .ko.xz or .ko.zst decompressed in place (busybox
+# insmod loads only plain modules); a plain .ko is left as it is.
+dom0_ko_plain()
+{
+	case $1 in
+	*.xz)	xz -df "$1" ;;
+	*.zst)	zstd -dqf --rm "$1" ;;
+	esac
 }
 
 # dom0_iproute2 DIR: the host's iproute2 ip (busybox ip has no -s) as

@@ -95,18 +95,7 @@ np_timing "guest $(np_since "$t")s (KVER=$KVER, kernel $GUEST_KERNEL)"
 
 t=$(np_now)
 BUILD=$WORK/build
-mkdir -p "$BUILD"
-# Sources only: not the objects an in-tree `make` may have left beside them.
-(cd "$SRCDIR" && find include drivers/net/skb_guard -type f \
-	\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) -print0 |
-	xargs -0 cp -p --parents -t "$BUILD") ||
-	fatal build "cannot copy the sources to $BUILD"
-[ -f "$BUILD/drivers/net/skb_guard/Kbuild" ] ||
-	fatal build "no drivers/net/skb_guard/Kbuild"
-# The skb guard's directory alone, as the top-level Kbuild reaches it:
-# xen-evtchn is not needed here, and a broken xen-evtchn must not fail
-# this test.
-echo 'obj-y += drivers/net/skb_guard/' > "$BUILD/Kbuild"
+np_skbguard_src "$BUILD" || fatal build "cannot stage the sources in $BUILD"
 run make -C "$KDIR" M="$BUILD" -j2 modules || {
 	tail -n 30 "$WORK/setup.log"
 	fatal build "make -C $KDIR M=$BUILD modules failed"

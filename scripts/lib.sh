@@ -132,3 +132,16 @@ np_chroot() {
 	umount "$root/sys" "$root/proc" 2>/dev/null || :
 	return "$rc"
 }
+
+# np_skbguard_src DIR: the skb guard's sources (not the objects an in-tree
+# make may have left beside them) in DIR, with a top-level Kbuild that
+# reaches its directory alone: xen-evtchn is not needed there, and a
+# broken xen-evtchn must not fail an skb guard build.
+np_skbguard_src() {
+	mkdir -p "$1" &&
+	(cd "$NP_TOP" && find include drivers/net/skb_guard -type f \
+		\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) -print0 |
+		xargs -0 cp -p --parents -t "$1") &&
+	[ -f "$1/drivers/net/skb_guard/Kbuild" ] &&
+	echo 'obj-y += drivers/net/skb_guard/' > "$1/Kbuild"
+}

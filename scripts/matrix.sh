@@ -361,11 +361,8 @@ intree_copy()
 		head -n1)
 	[ -n "$ko" ] || return 1
 	mkdir -p "$1/lib/nopanic/intree"
-	case $ko in
-	*.xz)	xz -dc "$ko" ;;
-	*.zst)	zstd -dqc "$ko" ;;
-	*)	cat "$ko" ;;
-	esac > "$1/lib/nopanic/intree/xen-evtchn.ko"
+	cp "$ko" "$1/lib/nopanic/intree/" &&
+	dom0_ko_plain "$1/lib/nopanic/intree/${ko##*/}"
 }
 
 # skbguard_build REL ROOT KVER: the skb guard modules, built in the root
@@ -375,11 +372,8 @@ skbguard_build()
 	local rel=$1 root=$2 kver=$3 b=/tmp/nopanic-skbg
 
 	rm -rf "$root$b" "$WORK/$rel.skbg"
-	mkdir -p "$root$b" "$WORK/$rel.skbg"
-	(cd "$SRCDIR" && find include drivers/net/skb_guard -type f \
-		\( -name '*.[ch]' -o -name Kbuild \) -print0 |
-		cpio --null -pdm --quiet "$root$b") || return 1
-	echo 'obj-y += drivers/net/skb_guard/' > "$root$b/Kbuild"
+	mkdir -p "$WORK/$rel.skbg"
+	np_skbguard_src "$root$b" || return 1
 	if in_root "$root" make -C "/lib/modules/$kver/build" M="$b" modules; then
 		mcheck "$rel" skbguard build-in-root true
 	else
