@@ -46,7 +46,12 @@ fi
 full=$work/full
 mkdir -p "$full"
 (cd "$NP_TOP" && git ls-files -co --exclude-standard Kbuild Makefile \
-	drivers include | grep -v '\.mod\.c$' | cpio -pdm --quiet "$full")
+	drivers include kunit/skb_guard_bench.h tests/skbguard/Kbuild \
+	tests/skbguard/skb_guard_bench.c | grep -v '\.mod\.c$' |
+	cpio -pdm --quiet "$full")
+# make bench's module (the KUnit bench's loops for kernels without KUnit)
+# is built and checked with the rest, though nothing installs it.
+echo 'obj-y += tests/skbguard/' >> "$full/Kbuild"
 
 build_log=$work/build.log
 if make -C "$kdir" M="$full" W=1 modules >"$build_log" 2>&1 &&
@@ -67,9 +72,10 @@ else
 	np_fail "sparse-c2-clean"
 fi
 
-for m in skb_guard np_vnic; do
-	np_check "modinfo-$m-license-gpl" \
-		test "$(modinfo -F license "$full/drivers/net/skb_guard/$m.ko")" = GPL
+for m in drivers/net/skb_guard/skb_guard drivers/net/skb_guard/np_vnic \
+	 tests/skbguard/skb_guard_bench; do
+	np_check "modinfo-${m##*/}-license-gpl" \
+		test "$(modinfo -F license "$full/$m.ko")" = GPL
 done
 
 ko=$src/drivers/xen/evtchn/xen-evtchn.ko
@@ -83,7 +89,8 @@ echo "  vermagic: $(field vermagic)"
 
 # ENOSYS is the in-tree driver's answer to an unknown ioctl: the ABI.
 files=$(cd "$NP_TOP" && git ls-files -co --exclude-standard \
-	'drivers/*.[ch]' 'include/*.[ch]' 'kunit/*.[ch]' | grep -v '\.mod\.c$')
+	'drivers/*.[ch]' 'include/*.[ch]' 'kunit/*.[ch]' \
+	tests/skbguard/skb_guard_bench.c | grep -v '\.mod\.c$')
 cp_log=$work/checkpatch.log
 if (cd "$NP_TOP" && perl "$cp_dir/scripts/checkpatch.pl" --no-tree -f \
 	--strict --quiet --ignore ENOSYS $files) >"$cp_log" 2>&1; then

@@ -145,3 +145,13 @@ np_skbguard_src() {
 	[ -f "$1/drivers/net/skb_guard/Kbuild" ] &&
 	echo 'obj-y += drivers/net/skb_guard/' > "$1/Kbuild"
 }
+
+# np_skbguard_bench_src DIR: np_skbguard_src, plus the bench module
+# (tests/skbguard/skb_guard_bench.c, Kbuild) and the loops it shares with
+# the KUnit bench (kunit/skb_guard_bench.h), built beside the guard.
+np_skbguard_bench_src() {
+	np_skbguard_src "$1" &&
+	(cd "$NP_TOP" && cp -p --parents -t "$1" kunit/skb_guard_bench.h \
+		tests/skbguard/Kbuild tests/skbguard/skb_guard_bench.c) &&
+	echo 'obj-y += tests/skbguard/' >> "$1/Kbuild"
+}
