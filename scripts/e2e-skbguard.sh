@@ -7,6 +7,7 @@
 # frames sent into a receiver sized for MTU 1500.
 #
 # Usage: scripts/e2e-skbguard.sh        (make e2e-skbguard)
+#        scripts/e2e-skbguard.sh bench  (from scripts/bench.sh, make bench)
 #
 # Two boots, one after the other:
 #   guarded  np_vnic guard=1, npv0 MTU 9000 -> npv1 MTU 1500;
@@ -22,6 +23,12 @@
 #            serial log shows skb_over_panic and the kernel BUG, i.e. the
 #            test really reaches the crash the guard prevents.
 #
+# bench: one boot instead (tests/skbguard/plan-bench.sh): the guard's cost
+# on this production kernel, skb_guard_bench.ko (the KUnit bench's loops
+# as a plain module) and np_vnic's frames per second with guard=1 and
+# guard=0, interleaved rounds. Its checks are that every operation went
+# through; the figures go to SKBG_BENCH_RAW for scripts/bench.sh.
+#
 # Prints one line per check (`ok <name>` or `FAIL <name>: <detail>`), the
 # time each phase took, and as its last line `N passed, N failed`. Exits 0
 # iff nothing failed.
@@ -29,7 +36,10 @@
 # Environment:
 #   KVER, NOPANIC_CACHE   see scripts/e2e-guest.sh (it fetches the kernel)
 #   SKBG_N         frames of each kind and size (default 5)
-#   SKBG_TIMEOUT   hard limit for one boot in seconds (default 240)
+#   SKBG_TIMEOUT   hard limit for one boot in seconds (default 240; 1800
+#                  for bench)
+#   SKBG_PLAN_ARGS bench: more kernel arguments (np.rounds=, np.scale=)
+#   SKBG_BENCH_RAW bench: where the figures go (default $WORK/bench.raw)
 #   SKBG_WORK      work directory (default: a new /tmp/nopanic-skbg.XXXXXX,
 #                  removed after a run that passed unless SKBG_KEEP=1)
 #   V=1            copy the serial consoles to stdout as they run
@@ -42,7 +52,13 @@ SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRCDIR/scripts/lib.sh"
 
 SKBG_N=${SKBG_N:-5}
-E2E_TIMEOUT=${SKBG_TIMEOUT:-240}
+MODE=guarded
+[ "${1:-}" != bench ] || MODE=bench
+if [ "$MODE" = bench ]; then
+	E2E_TIMEOUT=${SKBG_TIMEOUT:-1800}
+else
+	E2E_TIMEOUT=${SKBG_TIMEOUT:-240}
+fi
 BOOT_BARE=1
 # shellcheck source=scripts/dom0.sh
 . "$SRCDIR/scripts/dom0.sh"
@@ -95,12 +111,17 @@ np_timing "guest $(np_since "$t")s (KVER=$KVER, kernel $GUEST_KERNEL)"
 
 t=$(np_now)
 BUILD=$WORK/build
-np_skbguard_src "$BUILD" || fatal build "cannot stage the sources in $BUILD"
+KOS="$BUILD/drivers/net/skb_guard/skb_guard.ko $BUILD/drivers/net/skb_guard/np_vnic.ko"
+[ "$MODE" != bench ] || KOS="$KOS $BUILD/tests/skbguard/skb_guard_bench.ko"
+if [ "$MODE" = bench ]; then
+	np_skbguard_bench_src "$BUILD"
+else
+	np_skbguard_src "$BUILD"
+fi || fatal build "cannot stage the sources in $BUILD"
 run make -C "$KDIR" M="$BUILD" -j2 modules || {
 	tail -n 30 "$WORK/setup.log"
 	fatal build "make -C $KDIR M=$BUILD modules failed"
 }
-KOS="$BUILD/drivers/net/skb_guard/skb_guard.ko $BUILD/drivers/net/skb_guard/np_vnic.ko"
 for ko in $KOS; do
 	if [ -f "$ko" ] && modinfo -F vermagic "$ko" | grep -q "^$KVER "; then
 		np_ok "build ${ko##*/}"
@@ -123,7 +144,11 @@ IRD=$WORK/initramfs
 # dom0.sh's busybox root, with the skb guard's own /init and plan.
 dom0_initramfs "$IRD"
 install -m 755 "$SRCDIR/tests/skbguard/init" "$IRD/init"
-install -m 644 "$SRCDIR/tests/skbguard/plan.sh" "$IRD/plans/plan.sh"
+if [ "$MODE" = bench ]; then
+	install -m 644 "$SRCDIR/tests/skbguard/plan-bench.sh" "$IRD/plans/plan.sh"
+else
+	install -m 644 "$SRCDIR/tests/skbguard/plan.sh" "$IRD/plans/plan.sh"
+fi
 install -m 755 "$WORK/np_sendframes" "$IRD/bin/np_sendframes"
 mkdir -p "$IRD/lib/nopanic"
 # shellcheck disable=SC2086
@@ -135,6 +160,24 @@ np_timing "initramfs $(np_since "$t")s ($(du -k "$WORK/initrd.cpio.gz" | cut -f1
 # --- boots (scripts/dom0.sh, the kernel alone) -------------------------------
 
 t=$(np_now)
+
+if [ "$MODE" = bench ]; then
+	boots bench "quiet np.mode=bench ${SKBG_PLAN_ARGS:-}" >> "$WORK/setup.log"
+	boot_checks bench
+	guest_checks bench
+	log_clean bench
+	dom0_log bench | sed -n 's/^NPINFO skbbench \(round=\)/\1/p' \
+		> "${SKBG_BENCH_RAW:-$WORK/bench.raw}"
+	np_timing "boots $(np_since "$t")s"
+	np_timing "total $(np_since "$t_all")s"
+	if [ "$NP_FAILED" -eq 0 ] && [ "${SKBG_KEEP:-0}" != 1 ] && [ -z "${SKBG_WORK:-}" ]; then
+		rm -rf "$WORK"
+	else
+		log "work directory kept: $WORK"
+	fi
+	np_summary
+	exit
+fi
 
 # Guarded boot: the plan's checks, a clean exit, a clean log.
 boots guarded "quiet np.mode=guarded np.n=$SKBG_N" >> "$WORK/setup.log"

@@ -4,7 +4,7 @@
  * AF_PACKET and count, exactly, which of them arrive on another.
  *
  * Usage: np_sendframes [-t TXIF] [-r RXIF|-] [-n N] [-b BIG] [-s SMALL]
- *                      [-k icmp,udp] [-w SECONDS]
+ *                      [-k icmp,udp] [-w SECONDS] [-c COUNT]
  *
  *   -t TXIF   interface to send on (default npv0)
  *   -r RXIF   interface to count arrivals on with an ETH_P_ALL socket
@@ -16,6 +16,15 @@
  *   -k KINDS  icmp, udp or icmp,udp (default): IPv4 + ICMP echo request,
  *             IPv4 + UDP
  *   -w SECS   how long to wait for the last frame (default 10)
+ *   -c COUNT  rate mode, for make bench: for each length given (-b, -s,
+ *             in that order), COUNT / 10 frames of that length and of
+ *             the first kind of -k to warm up, then COUNT more, sent as
+ *             fast as send() takes them, timed; nothing is counted on
+ *             RXIF (only its MAC is used as the destination). One line
+ *             per length:
+ *               rate len=<L> warmup=<W> frames=<N> ns=<T> fps=<F>
+ *             Every frame is sent inside its own send(), the receiving
+ *             device's netif_rx() and the backlog included (see below).
  *
  * Frames go out interleaved (per round: ICMP big, UDP big, ICMP small, UDP
  * small) from one socket with PACKET_QDISC_BYPASS, from a process pinned
@@ -216,11 +225,60 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: np_sendframes [-t TXIF] [-r RXIF|-] [-n N] "
-		"[-b BIG] [-s SMALL] [-k icmp,udp] [-w SECONDS]\n");
+		"[-b BIG] [-s SMALL] [-k icmp,udp] [-w SECONDS] [-c COUNT]\n");
 	exit(2);
+}
+
+/*
+ * rate: -c COUNT. COUNT frames of each length in @lens (0: none) and of
+ * kind @kind on @tx, timed. Returns the exit status.
+ */
+static int rate(int tx, const size_t lens[NSIZES], int kind, long count,
+		uint32_t run, const uint8_t dst[ETH_ALEN],
+		const uint8_t src[ETH_ALEN])
+{
+	static uint8_t frame[MAX_FRAME];
+	unsigned int errors = 0;
+	long warm = count / 10, i;
+	long long t = 0;
+	size_t len;
+	int s;
+
+	for (s = 0; s < NSIZES; s++) {
+		if (!lens[s])
+			continue;
+		len = build(frame, lens[s], kind, s, 0, run, dst, src);
+		if (!len) {
+			fprintf(stderr, "np_sendframes: bad frame length %zu\n",
+				lens[s]);
+			return 2;
+		}
+		for (i = -warm; i < count; i++) {
+			if (!i)
+				t = now_ns();
+			if (send(tx, frame, len, 0) != (ssize_t)len &&
+			    errors++ < 3)
+				fprintf(stderr, "np_sendframes: send %zu #%ld: %s\n",
+					len, i, strerror(errno));
+		}
+		t = now_ns() - t;
+		printf("rate len=%zu warmup=%ld frames=%ld ns=%lld fps=%.0f\n",
+		       len, warm, count, t, t > 0 ? count * 1e9 / t : 0.0);
+	}
+	if (errors)
+		fprintf(stderr, "np_sendframes: %u sends failed\n", errors);
+	return errors ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -239,8 +297,9 @@ int main(int argc, char **argv)
 	uint32_t run;
 	long deadline;
 	char *tok, *save;
+	long count = 0;
 
-	while ((opt = getopt(argc, argv, "t:r:n:b:s:k:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:r:n:b:s:k:w:c:")) != -1) {
 		switch (opt) {
 		case 't': txif = optarg; break;
 		case 'r': rxif = strcmp(optarg, "-") ? optarg : NULL; break;
@@ -248,6 +307,7 @@ int main(int argc, char **argv)
 		case 'b': lens[S_BIG] = strtoul(optarg, NULL, 0); break;
 		case 's': lens[S_SMALL] = strtoul(optarg, NULL, 0); break;
 		case 'w': wait_s = atoi(optarg); break;
+		case 'c': count = atol(optarg); break;
 		case 'k':
 			kinds[K_ICMP] = kinds[K_UDP] = 0;
 			for (tok = strtok_r(optarg, ",", &save); tok;
@@ -264,7 +324,7 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (optind != argc || n < 1 || n > MAX_N || wait_s < 0)
+	if (optind != argc || n < 1 || n > MAX_N || wait_s < 0 || count < 0)
 		usage();
 
 	/* One CPU: the frames' order through the driver and the backlog. */
@@ -291,6 +351,10 @@ int main(int argc, char **argv)
 	sll.sll_ifindex = txidx;
 	if (bind(tx, (struct sockaddr *)&sll, sizeof(sll)) < 0)
 		die("bind sending socket");
+
+	if (count)
+		return rate(tx, lens, kinds[K_ICMP] ? K_ICMP : K_UDP, count,
+			    run, rxmac, txmac);
 
 	if (rxif) {
 		int rcvbuf = 8 << 20;
