@@ -95,22 +95,28 @@ static u64 (*const sgb_loops[SGB_NR])(struct sk_buff *, const u8 *,
 };
 
 /*
- * The best (lowest) ns of @runs loops of kind @k, @n puts each, on @skb
- * (empty, SGB_SKB_SIZE bytes): 0 if a put failed in any of them.
+ * @runs passes over every kind, @n puts per loop, on @skb (empty,
+ * SGB_SKB_SIZE bytes), the order of the kinds reversed every other pass
+ * (and on the first with @reverse), so that drift favours no kind:
+ * @best[k] is the best (lowest) ns of kind k, 0 if one of its puts failed.
  */
-static u64 sgb_best(enum sgb_kind k, struct sk_buff *skb, const u8 *src,
-		    unsigned int n, int runs)
+static void sgb_measure(u64 best[SGB_NR], struct sk_buff *skb,
+			const u8 *src, unsigned int n, int runs, bool reverse)
 {
-	u64 best = U64_MAX, t;
-	int r;
+	int i, k, r;
+	u64 t;
 
+	for (k = 0; k < SGB_NR; k++)
+		best[k] = U64_MAX;
 	for (r = 0; r < runs; r++) {
-		t = sgb_loops[k](skb, src, n);
-		if (!t)
-			return 0;
-		best = min(best, t);
+		for (i = 0; i < SGB_NR; i++) {
+			k = ((r % 2) ^ reverse) ? SGB_NR - 1 - i : i;
+			if (!best[k])
+				continue;
+			t = sgb_loops[k](skb, src, n);
+			best[k] = t ? min(best[k], t) : 0;
+		}
 	}
-	return best;
 }
 
 /* @n refusals of one byte too many on @skb; the ns they took. */

@@ -8,15 +8,17 @@
 #   1. skb_guard_bench.ko loaded once (its loops run at load: ns per put
 #      for every kind of put, ns per refusal), the kinds in reverse order
 #      every other round, then unloaded;
-#   2. np_vnic loaded with guard=1 and with guard=0 in turn (which goes
-#      first alternates), MTU 1500 on both sides, and np_sendframes -c
+#   2. np_vnic loaded with guard=1, guard=0, guard=0, guard=1 in turn
+#      (0, 1, 1, 0 every other round: drift within a round favours
+#      neither), MTU 1500 on both sides, and np_sendframes -c
 #      sending np.frames fitting UDP frames of 1500 and of 64 bytes
 #      through npv0 -> npv1 (after a tenth as many to warm up), timed:
 #      frames per second.
 # Every figure is an "NPINFO skbbench round=<r> ..." line:
 #   NPINFO skbbench round=R put kind=K len=64 n=N ns=T ns_per_op=X
 #   NPINFO skbbench round=R refusal dev=0|1 n=N ns=T ns_per_op=X
-#   NPINFO skbbench round=R vnic guard=G len=L warmup=W frames=N ns=T fps=F
+#   NPINFO skbbench round=R vnic run=I guard=G len=L warmup=W frames=N
+#           ns=T fps=F
 # The checks: every load, every loop and every frame went through (all
 # sent, all counted received by npv1, none dropped); nothing on time.
 #
@@ -60,14 +62,15 @@ loops()
 	rmmod skb_guard_bench 2>/dev/null
 }
 
-# vnic R G: np_vnic guard=G, FRAMES frames of each of LENS, timed.
+# vnic R G I: np_vnic guard=G, FRAMES frames of 1500 and of 64 bytes,
+# timed; I: which of the round's four runs.
 vnic()
 {
-	local r=$1 g=$2 rx0 rx1 td0 td1 rc line
+	local r=$1 g=$2 i=$3 rx0 rx1 td0 td1 rc line
 
 	if ! insmod "$MODDIR/np_vnic.ko" guard="$g" 2> "$NP_TMP/insmod.err" ||
 	   ! ip link set npv0 up || ! ip link set npv1 up; then
-		np_fail "r$r/vnic-guard=$g/setup" "np_vnic guard=$g: $(cat "$NP_TMP/insmod.err")"
+		np_fail "r$r/vnic$i-guard=$g/setup" "np_vnic guard=$g: $(cat "$NP_TMP/insmod.err")"
 		rmmod np_vnic 2>/dev/null
 		return 1
 	fi
@@ -78,17 +81,17 @@ vnic()
 	rc=$?
 	rx1=$(stat npv1 rx_packets)
 	td1=$(stat npv0 tx_dropped)
-	sed "s/^rate /NPINFO skbbench round=$r vnic guard=$g /" "$NP_TMP/rate.out"
+	sed "s/^rate /NPINFO skbbench round=$r vnic run=$i guard=$g /" "$NP_TMP/rate.out"
 	while read -r line; do np_info "np_sendframes: $line"; done \
 		< "$NP_TMP/rate.err"
 	if [ "$rc" = 0 ] && [ "$(grep -c '^rate ' "$NP_TMP/rate.out")" = 2 ] &&
 	   [ $((rx1 - rx0)) = $((2 * (FRAMES + FRAMES / 10))) ] &&
 	   [ "$td1" = "$td0" ]; then
-		np_ok "r$r/vnic-guard=$g/frames" "$((rx1 - rx0)) received"
+		np_ok "r$r/vnic$i-guard=$g/frames" "$((rx1 - rx0)) received"
 	else
-		np_fail "r$r/vnic-guard=$g/frames" "exit $rc, $((2 * (FRAMES + FRAMES / 10))) sent, npv1 received $((rx1 - rx0)), npv0 tx_dropped +$((td1 - td0))"
+		np_fail "r$r/vnic$i-guard=$g/frames" "exit $rc, $((2 * (FRAMES + FRAMES / 10))) sent, npv1 received $((rx1 - rx0)), npv0 tx_dropped +$((td1 - td0))"
 	fi
-	np_check "r$r/vnic-guard=$g/rmmod" "rmmod np_vnic failed" rmmod np_vnic
+	np_check "r$r/vnic$i-guard=$g/rmmod" "rmmod np_vnic failed" rmmod np_vnic
 }
 
 # No IPv6 on the new devices: no DAD or router solicitation frames in
@@ -102,9 +105,11 @@ if np_check insmod-skb_guard "insmod skb_guard.ko failed" \
 	r=1
 	while [ $r -le "$ROUNDS" ]; do
 		loops $r
-		if [ $((r % 2)) = 1 ]; then order="1 0"; else order="0 1"; fi
+		if [ $((r % 2)) = 1 ]; then order="1 0 0 1"; else order="0 1 1 0"; fi
+		i=1
 		for g in $order; do
-			vnic $r "$g"
+			vnic $r "$g" $i
+			i=$((i + 1))
 		done
 		r=$((r + 1))
 	done

@@ -3,7 +3,8 @@
  * skb_guard_bench: the KUnit suite nopanic_skb_guard_bench as a plain
  * module, for production kernels (Debian's have no KUnit). Loading it runs
  * the loops of kunit/skb_guard_bench.h once: for every kind of put, the
- * best of @runs loops of @iters puts of SGB_LEN bytes; then @refusals
+ * best of @runs loops of @iters puts of SGB_LEN bytes (@runs passes over
+ * every kind, the order reversed every other pass); then @refusals
  * refused puts without a device, and as many with skb->dev set. It
  * prints one line per figure, tagged with @round, for
  * tests/skbguard/plan-bench.sh:
@@ -11,8 +12,8 @@
  *	skb_guard_bench: round=R put kind=K len=64 n=N ns=T ns_per_op=X
  *	skb_guard_bench: round=R refusal dev=0|1 n=N ns=T ns_per_op=X
  *
- * and stays loaded (rmmod it before the next round). @reverse runs the
- * kinds in the opposite order, so that interleaved rounds favour no kind.
+ * and stays loaded (rmmod it before the next round). @reverse starts
+ * with the kinds in the opposite order, so that rounds favour no kind.
  * The load fails (EIO) when a fitting put was refused or a refusal was
  * not, counted or left the skb changed; nothing is asserted on time.
  */
@@ -31,7 +32,7 @@ MODULE_PARM_DESC(round, "Tag of every line printed (the bench round)");
 
 static bool reverse;
 module_param(reverse, bool, 0444);
-MODULE_PARM_DESC(reverse, "Run the kinds of put in reverse order");
+MODULE_PARM_DESC(reverse, "Start with the kinds of put in reverse order");
 
 static unsigned int iters = SGB_ITERS;
 module_param(iters, uint, 0444);
@@ -39,7 +40,7 @@ MODULE_PARM_DESC(iters, "Puts per loop");
 
 static unsigned int runs = SGB_RUNS;
 module_param(runs, uint, 0444);
-MODULE_PARM_DESC(runs, "Loops per kind of put; the best one counts");
+MODULE_PARM_DESC(runs, "Passes over every kind of put; the best loop counts");
 
 static unsigned int refusals = SGB_REFUSALS;
 module_param(refusals, uint, 0444);
@@ -59,18 +60,17 @@ static void sgb_print(const char *what, u64 ns, unsigned int n)
 static int sgb_fitting(void)
 {
 	struct sk_buff *skb = alloc_skb(SGB_SKB_SIZE, GFP_KERNEL);
+	u64 best[SGB_NR];
 	char what[48];
 	u8 src[SGB_LEN];
-	int i, k, rc = 0;
-	u64 t;
+	int k, rc = 0;
 
 	if (!skb)
 		return -ENOMEM;
 	memset(src, 0x2d, sizeof(src));
-	for (i = 0; i < SGB_NR; i++) {
-		k = reverse ? SGB_NR - 1 - i : i;
-		t = sgb_best(k, skb, src, iters, runs);
-		if (!t || skb->len) {
+	sgb_measure(best, skb, src, iters, runs, reverse);
+	for (k = 0; k < SGB_NR; k++) {
+		if (!best[k] || skb->len) {
 			pr_err("round=%u %s: a fitting put was refused\n",
 			       round, sgb_names[k]);
 			rc = -EIO;
@@ -79,7 +79,7 @@ static int sgb_fitting(void)
 		/* "loop+reset only" as one word */
 		snprintf(what, sizeof(what), "put kind=%s len=%u",
 			 k == SGB_RESET ? "loop+reset" : sgb_names[k], SGB_LEN);
-		sgb_print(what, t, iters);
+		sgb_print(what, best[k], iters);
 	}
 	kfree_skb(skb);
 	return rc;
