@@ -159,15 +159,10 @@ np_timing "initramfs $(np_since "$t")s ($(du -k "$WORK/initrd.cpio.gz" | cut -f1
 
 # --- boots (scripts/dom0.sh, the kernel alone) -------------------------------
 
-t=$(np_now)
-
-if [ "$MODE" = bench ]; then
-	boots bench "quiet np.mode=bench ${SKBG_PLAN_ARGS:-}" >> "$WORK/setup.log"
-	boot_checks bench
-	guest_checks bench
-	log_clean bench
-	dom0_log bench | sed -n 's/^NPINFO skbbench \(round=\)/\1/p' \
-		> "${SKBG_BENCH_RAW:-$WORK/bench.raw}"
+# finish: the times, the work directory kept only when asked or on a
+# failure, and the summary as the exit status.
+finish()
+{
 	np_timing "boots $(np_since "$t")s"
 	np_timing "total $(np_since "$t_all")s"
 	if [ "$NP_FAILED" -eq 0 ] && [ "${SKBG_KEEP:-0}" != 1 ] && [ -z "${SKBG_WORK:-}" ]; then
@@ -177,6 +172,18 @@ if [ "$MODE" = bench ]; then
 	fi
 	np_summary
 	exit
+}
+
+t=$(np_now)
+
+if [ "$MODE" = bench ]; then
+	boots bench "quiet np.mode=bench ${SKBG_PLAN_ARGS:-}" >> "$WORK/setup.log"
+	boot_checks bench
+	guest_checks bench
+	log_clean bench
+	dom0_log bench | sed -n 's/^NPINFO skbbench \(round=\)/\1/p' \
+		> "${SKBG_BENCH_RAW:-$WORK/bench.raw}"
+	finish
 fi
 
 # Guarded boot: the plan's checks, a clean exit, a clean log.
@@ -217,12 +224,4 @@ fi
 # The plan's setup checks; a control-survived FAIL if the frame went in.
 guest_checks control
 
-np_timing "boots $(np_since "$t")s"
-np_timing "total $(np_since "$t_all")s"
-
-if [ "$NP_FAILED" -eq 0 ] && [ "${SKBG_KEEP:-0}" != 1 ] && [ -z "${SKBG_WORK:-}" ]; then
-	rm -rf "$WORK"
-else
-	log "work directory kept: $WORK"
-fi
-np_summary
+finish
