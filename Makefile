@@ -61,6 +61,12 @@ matrix:
 bench:
 	@scripts/bench.sh
 
+# patches/: each line's series applied, checkpatch'd and built on its
+# Debian source, the patched in-tree driver booted in that line's dom0
+# against the unpatched one: RELEASES="trixie sid" for some.
+patches-check:
+	@scripts/patches-check.sh $(RELEASES)
+
 # README's supported-kernels table from the latest make matrix.
 readme-matrix:
 	@scripts/readme-matrix.sh
@@ -77,4 +83,4 @@ deb:
 	@scripts/deb.sh
 
 .PHONY: all modules install clean check-build kunit e2e e2e-skbguard e2e-toolstack \
-	demo matrix readme-matrix bench check dkms-source deb
+	demo matrix patches-check readme-matrix bench check dkms-source deb

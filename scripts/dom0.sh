@@ -256,7 +256,7 @@ boot_wait()
 dom0_log()
 {
 	tr -d '\r\000' < "$WORK/$1.log" | grep -av '^(XEN)' |
-		sed -E 's/(.)(NP(TEST|INFO|END))/\1\n\2/g;
+		sed -E 's/(.)(NP(TEST|INFO|END|CTRL))/\1\n\2/g;
 			s/(.)(\[ *[0-9]+\.[0-9]+\] )/\1\n\2/g'
 }
 
@@ -264,7 +264,7 @@ dom0_log()
 # said on the console and in the dmesg the plan dumps at its end.
 kernel_log()
 {
-	dom0_log "$1" | grep -Ev '^NP(TEST|INFO|END)'
+	dom0_log "$1" | grep -Ev '^NP(TEST|INFO|END|CTRL)'
 }
 
 # boot_checks NAME: checks every boot must pass: QEMU ended by the guest's

@@ -1,0 +1,531 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# patches-check.sh - make patches-check: every series in patches/ proven
+# on its own Debian kernel line.
+#
+# Usage: scripts/patches-check.sh [<release>...]   (default: every release
+#                                                   in scripts/releases)
+#
+# Per release, its Debian kernel line (linux-source-<line>) and the series
+# in patches/<line>/ (the quilt `series` file: xen/ then net/):
+#
+#   applies     the pristine Debian source (scripts/kernel-tree.sh) takes
+#               every patch the series file names with `git am`, in order;
+#               the series file names every patch there is, each cover
+#               letter names this exact source version, and that version
+#               is the one the release's dom0 kernel was built from
+#   checkpatch  that tree's own scripts/checkpatch.pl --strict on every
+#               patch: no error, warning or check, but for
+#               UNKNOWN_COMMIT_ID (the tree has no upstream history to
+#               look ids up in): every Fixes: tag must instead name a
+#               commit listed, id and subject, in patches/upstream-commits
+#   generated   the net patches are what scripts/patches-net.sh makes of
+#               the repo's skb guard sources today (no drift)
+#   builds      drivers/xen/evtchn.c, unpatched and patched, built as
+#               xen-evtchn.ko in the release's root (scripts/release-
+#               root.sh) by its gcc against its kernel's headers: that
+#               kernel's config, Module.symvers and release; W=1, and
+#               the patched file warns about nothing the unpatched one
+#               does not. The net objects: scripts/patches-net.sh build
+#   kunit       the net KUnit suite in the patched tree under UML
+#               (scripts/patches-net.sh kunit); PATCHES_KUNIT limits it
+#               to some releases, the others say "skipped"
+#   conformance the release's Xen and kernel booted under QEMU
+#   hardening   (tests/guest/plan-patches.sh) with the patched module:
+#   control     evtchn-conform and evtchn-hardening --intree pass, the log
+#               stays clean; then the unpatched module: evtchn-conform
+#               passes, evtchn-hardening --intree must fail (a case fails
+#               or the kernel logs a BUG or WARNING)
+#
+# Prints one line per check, the table release x column (also written to
+# $NOPANIC_CACHE/patches/latest.md), each stage's time and, last,
+# `N passed, N failed` (`, N skipped` when kunit was left out somewhere).
+#
+# Environment: PATCHES_KUNIT (releases whose net KUnit suite runs; default
+# all, "none" for none), PATCHES_WORK (keep the work directory there),
+# E2E_TIMEOUT (one boot's limit, default 600 s), V, NOPANIC_CACHE.
+
+set -u
+export LC_ALL=C
+
+SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$SRCDIR/scripts/lib.sh"
+E2E_TIMEOUT=${E2E_TIMEOUT:-600}
+# shellcheck source=scripts/dom0.sh
+. "$SRCDIR/scripts/dom0.sh"
+
+COLS="applies checkpatch generated builds kunit conformance hardening control"
+PROGS="evtchn-conform evtchn-hardening"
+UPSTREAM=$SRCDIR/patches/upstream-commits
+NP_SKIPPED=0
+
+log()
+{
+	echo "patches: $*"
+}
+
+# mark REL COL ok|fail
+mark()
+{
+	local v="m_${1}_$2_$3"
+
+	eval "$v=\$(( \${$v:-0} + 1 ))"
+}
+
+# na REL COL WHY: the column was not run for REL.
+na()
+{
+	eval "na_${1}_$2=\$3"
+}
+
+# pcheck REL COL NAME CMD...: one check, counted in REL's COL.
+pcheck()
+{
+	local rel=$1 col=$2 name=$3
+
+	shift 3
+	if "$@"; then
+		np_ok "$rel/$name"
+		mark "$rel" "$col" ok
+	else
+		np_fail "$rel/$name"
+		mark "$rel" "$col" fail
+	fi
+}
+
+# pfail REL COL NAME DETAIL
+pfail()
+{
+	np_fail "$1/$3: $4"
+	mark "$1" "$2" fail
+}
+
+# pok REL COL NAME [INFO]
+pok()
+{
+	np_ok "$1/$3${4:+ $4}"
+	mark "$1" "$2" ok
+}
+
+# lines_to_checks REL COL: ok/FAIL lines on stdin (a helper's output)
+# counted in REL's COL; everything else passed through.
+lines_to_checks()
+{
+	local rel=$1 col=$2 line
+
+	while IFS= read -r line; do
+		case $line in
+		"ok "*)		pok "$rel" "$col" "${line#ok }" ;;
+		"FAIL "*)	np_fail "$rel/${line#FAIL }"
+				mark "$rel" "$col" fail ;;
+		*" passed, "*" failed"*) ;;
+		*)		echo "  $line" ;;
+		esac
+	done
+}
+
+# in_root ROOT CMD...: a command in the root, its output in the setup log.
+in_root()
+{
+	np_chroot "$@" >> "$WORK/setup.log" 2>&1
+}
+
+# series_patches DIR: the patches the quilt series file names, in order.
+series_patches()
+{
+	sed -e 's/#.*//' -e 's/[[:space:]].*//' "$1/series" | grep -v '^$'
+}
+
+# series_complete DIR: the series file names every patch in DIR (cover
+# letters aside), and only patches that exist.
+series_complete()
+{
+	local dir=$1 p listed found
+
+	listed=$(series_patches "$dir" | sort)
+	found=$(cd "$dir" && find . -name '*.patch' ! -name '0000-cover-letter.patch' |
+		sed 's#^\./##' | sort)
+	for p in $listed; do
+		[ -f "$dir/$p" ] || { echo "series names $p, which is not there"; return 1; }
+	done
+	[ "$listed" = "$found" ] || { echo "series file and patch files differ"; return 1; }
+}
+
+# covers_name DIR VERSION: every cover letter names the source version.
+covers_name()
+{
+	local c n=0
+
+	for c in "$1"/*/0000-cover-letter.patch; do
+		[ -f "$c" ] || continue
+		n=$((n + 1))
+		grep -Fq "$2" "$c" || { echo "$c does not name $2"; return 1; }
+	done
+	[ "$n" -gt 0 ]
+}
+
+# fixes_known PATCH: every Fixes: tag names a commit in upstream-commits,
+# with its subject as listed there.
+fixes_known()
+{
+	local line id subj
+
+	while IFS= read -r line; do
+		id=${line#Fixes: }
+		id=${id%% *}
+		subj=${line#*(\"}
+		subj=${subj%\")}
+		[ ${#id} -ge 12 ] || { echo "$line: id shorter than 12"; return 1; }
+		grep -q "^$id[0-9a-f]* $subj\$" "$UPSTREAM" ||
+			{ echo "$line: not in patches/upstream-commits"; return 1; }
+	done < <(grep '^Fixes: ' "$1")
+}
+
+# checkpatch TREE PATCH: the tree's own checkpatch, --strict, clean.
+checkpatch()
+{
+	local out
+
+	out=$(cd "$1" && perl scripts/checkpatch.pl --strict --ignore UNKNOWN_COMMIT_ID \
+		--no-summary --terse "$2" 2>&1)
+	[ -z "$out" ] || { echo "$out" | head -n 5; return 1; }
+}
+
+# build_evtchn REL ROOT KVER SRC OUT: SRC (an evtchn.c) built as
+# xen-evtchn.ko in the root against KVER's headers, W=1; the module to OUT,
+# the compiler's warnings (positions stripped) to OUT.warnings.
+build_evtchn()
+{
+	local rel=$1 root=$2 kver=$3 src=$4 out=$5 b=/tmp/nopanic-patches-build
+
+	rm -rf "${root:?}$b"
+	mkdir -p "$root$b"
+	cp "$src" "$root$b/evtchn.c"
+	printf 'obj-m := xen-evtchn.o\nxen-evtchn-y := evtchn.o\n' > "$root$b/Kbuild"
+	np_chroot "$root" make -C "/lib/modules/$kver/build" M="$b" W=1 modules \
+		> "$out.log" 2>&1 || { tail -n 20 "$out.log"; return 1; }
+	grep -E 'warning:' "$out.log" | sed -E 's/^[^ ]*:[0-9]+:[0-9]+: //' |
+		sort -u > "$out.warnings"
+	cp "$root$b/xen-evtchn.ko" "$out"
+	rm -rf "${root:?}$b"
+}
+
+# no_new_warnings OUT_PATCHED OUT_PRISTINE
+no_new_warnings()
+{
+	local new
+
+	new=$(comm -23 "$1.warnings" "$2.warnings")
+	[ -z "$new" ] || { echo "$new" | head -n 5; return 1; }
+}
+
+# srcversion_of KO
+srcversion_of()
+{
+	modinfo -F srcversion "$1"
+}
+
+# kunit_wanted REL
+kunit_wanted()
+{
+	case " ${PATCHES_KUNIT:-all} " in
+	*" all "*|*" $1 "*)	return 0 ;;
+	*)			return 1 ;;
+	esac
+}
+
+# patches_initramfs REL OUT: dom0's initramfs: the plans, the test
+# programs, the release's Xen modules (no xen-evtchn: the plan loads the
+# two built here), and the two modules.
+patches_initramfs()
+{
+	local ird=$1 p
+
+	rm -rf "$ird"
+	dom0_initramfs "$ird" || return 1
+	for p in $PROGS; do
+		install -m 755 "$SRCDIR/tests/$p" "$ird/bin/$p" || return 1
+	done
+	dom0_modules "$ird" "$GUEST_MODULES" "$KVER" || return 1
+	rm -rf "$ird/lib/modules/$KVER/updates"
+	find "$ird/lib/modules/$KVER" -name 'xen-evtchn.ko*' -delete
+	depmod -b "$ird" "$KVER" || return 1
+	mkdir -p "$ird/lib/nopanic/patched" "$ird/lib/nopanic/unpatched"
+	cp "$RW/patched.ko" "$ird/lib/nopanic/patched/xen-evtchn.ko" &&
+	cp "$RW/unpatched.ko" "$ird/lib/nopanic/unpatched/xen-evtchn.ko" &&
+	dom0_pack "$ird" "$WORK/initrd.cpio.gz"
+}
+
+# dom0_run REL: boot the release's dom0 with both modules; its checks into
+# the columns; the control's own case results kept in $RW/control.txt.
+# The boot must reach /init and finish the patched run; the control may
+# crash dom0 after that (on 5.10 and 6.1 it does: kernel BUG).
+dom0_run()
+{
+	local rel=$1 name=patches_$1 line t
+
+	t=$(np_now)
+	boots "$name" "np.mode=patches np.patched_src=$(srcversion_of "$RW/patched.ko") np.unpatched_src=$(srcversion_of "$RW/unpatched.ko")" \
+		>> "$WORK/setup.log"
+	np_timing "$rel boot $(np_since "$t")s"
+	cp "$WORK/$name.log" "$RW/console.log"
+	dom0_log "$name" | grep '^NPCTRL ' > "$RW/control.txt"
+	if ! dom0_log "$name" | grep -q '^NPINFO init-reached'; then
+		pfail "$rel" conformance reached-init "no NPINFO init-reached (log: $WORK/$name.log)"
+	elif ! dom0_log "$name" | grep -q '^NPINFO patched-done'; then
+		pfail "$rel" conformance patched-run "did not finish (log: $WORK/$name.log)"
+	fi
+	while IFS= read -r line; do
+		case $line in
+		"NPTEST ok "*)		col_of "${line#NPTEST ok }"
+					pok "$rel" "$COL" "${line#NPTEST ok }" ;;
+		"NPTEST FAIL "*)	col_of "${line#NPTEST FAIL }"
+					np_fail "$rel/${line#NPTEST FAIL }"
+					mark "$rel" "$COL" fail ;;
+		esac
+	done < <(dom0_log "$name" | grep '^NPTEST ')
+	if ! dom0_log "$name" | grep -q '^NPTEST ok control/hardening-fails'; then
+		dom0_log "$name" | grep -q '^NPTEST .* control/hardening-fails' ||
+			pfail "$rel" control hardening-fails "the control did not report (log: $WORK/$name.log)"
+	fi
+}
+
+# col_of CHECK: the column a guest check counts in (sets COL).
+col_of()
+{
+	case $1 in
+	patched/hardening/*|patched/evtchn-hardening*|patched/dmesg-clean*)
+		COL=hardening ;;
+	control/hardening-fails*)
+		COL=control ;;
+	control/*)
+		COL=control ;;
+	*)	COL=conformance ;;
+	esac
+}
+
+# --- one release -----------------------------------------------------------
+
+release_run()
+{
+	local rel=$1 t t_rel tree_env TREE KSRC_LINE KSRC_VERSION PDIR p RW \
+		ROOT RKVER KVER guest_env ok img_src
+
+	t_rel=$(np_now)
+	np_release "$rel" || { pfail "$rel" applies release "not in scripts/releases"; return; }
+	echo "=== $rel"
+	RW=$WORK/$rel
+	mkdir -p "$RW"
+
+	t=$(np_now)
+	tree_env=$("$SRCDIR/scripts/kernel-tree.sh" "$rel" 2>> "$WORK/setup.log") || {
+		pfail "$rel" applies tree "scripts/kernel-tree.sh $rel failed (log: $WORK/setup.log)"
+		return
+	}
+	eval "$tree_env"
+	eval "line_$rel=$KSRC_LINE srcv_$rel=$KSRC_VERSION"
+	np_timing "$rel tree $(np_since "$t")s (linux-source-$KSRC_LINE $KSRC_VERSION)"
+	PDIR=$SRCDIR/patches/$KSRC_LINE
+	if [ ! -f "$PDIR/series" ]; then
+		pfail "$rel" applies series "no patches/$KSRC_LINE/series"
+		return
+	fi
+
+	# The release's root: its kernel, headers and compiler.
+	t=$(np_now)
+	eval "$("$SRCDIR/scripts/release-root.sh" "$rel" 2>> "$WORK/setup.log")" || {
+		pfail "$rel" builds root "scripts/release-root.sh $rel failed (log: $WORK/setup.log)"
+		return
+	}
+	KVER=$RKVER
+	np_timing "$rel root $(np_since "$t")s (kernel $KVER)"
+
+	# The series against the tree.
+	t=$(np_now)
+	pcheck "$rel" applies series-complete series_complete "$PDIR"
+	pcheck "$rel" applies "cover-letters-name-$KSRC_VERSION" \
+		covers_name "$PDIR" "$KSRC_VERSION"
+	img_src=$(np_chroot "$ROOT" dpkg-query -W -f='${source:Version}' \
+		"linux-image-$KVER" 2>/dev/null)
+	[ -n "$img_src" ] || img_src=$(np_chroot "$ROOT" dpkg-query -W \
+		-f='${source:Version}' "linux-binary-$KVER" 2>/dev/null)
+	if [ "$img_src" = "$KSRC_VERSION" ]; then
+		pok "$rel" applies "source-is-the-dom0-kernel's" "linux $img_src"
+	else
+		pfail "$rel" applies "source-is-the-dom0-kernel's" \
+			"linux-source $KSRC_VERSION, dom0 kernel $KVER from linux $img_src"
+	fi
+	cp "$TREE/drivers/xen/evtchn.c" "$RW/evtchn.unpatched.c"
+	ok=1
+	for p in $(series_patches "$PDIR"); do
+		if git -C "$TREE" am -q --keep-cr "$PDIR/$p" >> "$WORK/setup.log" 2>&1; then
+			pok "$rel" applies "git-am($p)"
+		else
+			pfail "$rel" applies "git-am($p)" "does not apply (log: $WORK/setup.log)"
+			git -C "$TREE" am --abort > /dev/null 2>&1
+			ok=
+			break
+		fi
+		pcheck "$rel" checkpatch "checkpatch($p)" checkpatch "$TREE" "$PDIR/$p"
+		pcheck "$rel" checkpatch "fixes-tags-known($p)" fixes_known "$PDIR/$p"
+	done
+	np_timing "$rel apply+checkpatch $(np_since "$t")s"
+	cp "$TREE/drivers/xen/evtchn.c" "$RW/evtchn.patched.c"
+
+	# The net patches are generated from the repo.
+	if [ -x "$SRCDIR/scripts/patches-net.sh" ] && [ -d "$PDIR/net" ]; then
+		t=$(np_now)
+		"$SRCDIR/scripts/patches-net.sh" check "$KSRC_LINE" 2>> "$WORK/setup.log" |
+			lines_to_checks "$rel" generated
+		np_timing "$rel generated $(np_since "$t")s"
+	else
+		pfail "$rel" generated net-series "no patches/$KSRC_LINE/net or scripts/patches-net.sh"
+	fi
+
+	# Builds: the driver for the dom0 kernel, pristine and patched.
+	t=$(np_now)
+	pcheck "$rel" builds "xen-evtchn.ko-unpatched($KVER)" \
+		build_evtchn "$rel" "$ROOT" "$KVER" "$RW/evtchn.unpatched.c" "$RW/unpatched.ko"
+	pcheck "$rel" builds "xen-evtchn.ko-patched($KVER)" \
+		build_evtchn "$rel" "$ROOT" "$KVER" "$RW/evtchn.patched.c" "$RW/patched.ko"
+	if [ -f "$RW/patched.ko" ] && [ -f "$RW/unpatched.ko" ]; then
+		pcheck "$rel" builds "xen-evtchn-W=1-no-new-warning" \
+			no_new_warnings "$RW/patched.ko" "$RW/unpatched.ko"
+		pcheck "$rel" builds "patched-differs-from-unpatched" \
+			test "$(srcversion_of "$RW/patched.ko")" != "$(srcversion_of "$RW/unpatched.ko")"
+	fi
+	if [ -n "$ok" ] && [ -x "$SRCDIR/scripts/patches-net.sh" ]; then
+		"$SRCDIR/scripts/patches-net.sh" build "$KSRC_LINE" "$TREE" 2>> "$WORK/setup.log" |
+			lines_to_checks "$rel" builds
+	fi
+	np_timing "$rel builds $(np_since "$t")s"
+
+	# KUnit, in the patched tree.
+	if ! kunit_wanted "$rel"; then
+		na "$rel" kunit "skipped (PATCHES_KUNIT)"
+		NP_SKIPPED=$((NP_SKIPPED + 1))
+		echo "skip $rel/kunit: not in PATCHES_KUNIT=${PATCHES_KUNIT:-}"
+	elif [ -z "$ok" ]; then
+		pfail "$rel" kunit net "the series did not apply"
+	elif [ -x "$SRCDIR/scripts/patches-net.sh" ]; then
+		t=$(np_now)
+		"$SRCDIR/scripts/patches-net.sh" kunit "$KSRC_LINE" "$TREE" 2>> "$WORK/setup.log" |
+			lines_to_checks "$rel" kunit
+		np_timing "$rel kunit $(np_since "$t")s"
+	fi
+
+	# The dom0.
+	t=$(np_now)
+	if [ ! -f "$RW/patched.ko" ] || [ ! -f "$RW/unpatched.ko" ]; then
+		pfail "$rel" conformance dom0 "no modules to boot with"
+	elif ! guest_env=$("$SRCDIR/scripts/e2e-guest.sh" "$rel" 2>> "$WORK/setup.log"); then
+		pfail "$rel" conformance guest "scripts/e2e-guest.sh $rel failed (log: $WORK/setup.log)"
+	else
+		eval "$guest_env"
+		if patches_initramfs "$RW/initramfs" >> "$WORK/setup.log" 2>&1; then
+			np_timing "$rel guest $(np_since "$t")s"
+			dom0_run "$rel"
+		else
+			pfail "$rel" conformance initramfs "cannot build it (log: $WORK/setup.log)"
+		fi
+		rm -rf "$RW/initramfs"
+	fi
+	np_timing "$rel dom0 $(np_since "$t")s"
+
+	# Leave the cached tree as the package ships it.
+	"$SRCDIR/scripts/kernel-tree.sh" "$rel" > /dev/null 2>> "$WORK/setup.log" || :
+	np_timing "$rel total $(np_since "$t_rel")s"
+}
+
+# --- the table ---------------------------------------------------------------
+
+cell()
+{
+	local ok fail why
+
+	eval "ok=\${m_${1}_$2_ok:-0} fail=\${m_${1}_$2_fail:-0} why=\${na_${1}_$2:-}"
+	if [ "$fail" -gt 0 ]; then
+		echo "FAIL $fail/$((ok + fail))"
+	elif [ "$ok" -gt 0 ]; then
+		echo "ok $ok"
+	elif [ -n "$why" ]; then
+		echo "$why"
+	else
+		echo "not run"
+	fi
+}
+
+row()
+{
+	local rel=$1 col l v
+
+	eval "l=\${line_$rel:-?} v=\${srcv_$rel:-?}"
+	printf '| %s | %s | %s |' "$l" "$rel" "$v"
+	for col in $COLS; do
+		printf ' %s |' "$(cell "$rel" "$col")"
+	done
+	echo
+}
+
+header()
+{
+	echo "| line | release | linux-source | $(echo "$COLS" | sed 's/ / | /g') |"
+	echo "|$(for _ in line release source $COLS; do printf -- '---|'; done)"
+}
+
+# --- main --------------------------------------------------------------------
+
+t_all=$(np_now)
+np_workdir "${PATCHES_WORK:-}" nopanic-patches
+RELEASES=${*:-$(np_releases)}
+
+np_need_pkgs qemu-system-x86 busybox-static cpio xz-utils zstd kmod gcc \
+	libc6-dev make git perl >> "$WORK/setup.log" 2>&1
+
+t=$(np_now)
+if make -C "$SRCDIR/tests" >> "$WORK/setup.log" 2>&1; then
+	np_ok "test-programs"
+else
+	np_fail "test-programs: build failed (log: $WORK/setup.log)"
+	np_summary
+	exit 1
+fi
+np_timing "tests $(np_since "$t")s"
+
+for rel in $RELEASES; do
+	release_run "$rel"
+done
+
+echo
+mkdir -p "$NP_CACHE/patches"
+{
+	echo "make patches-check, $(date -u +%Y-%m-%d), $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1), $(nproc) cores, QEMU without KVM:"
+	echo
+	header
+	for rel in $RELEASES; do
+		row "$rel"
+	done
+} | tee "$NP_CACHE/patches/latest.md"
+echo
+echo "control (unpatched driver), the hardening cases:"
+for rel in $RELEASES; do
+	f=$(grep -c '^NPCTRL FAIL control/hardening/' "$WORK/$rel/control.txt" 2>/dev/null)
+	o=$(grep -c '^NPCTRL ok control/hardening/' "$WORK/$rel/control.txt" 2>/dev/null)
+	echo "  $rel: ${o:-0} passed, ${f:-0} failed:" \
+		"$(sed -n 's/^NPCTRL FAIL control\/hardening\/\([^:]*\):.*/\1/p' \
+			"$WORK/$rel/control.txt" 2>/dev/null | tr '\n' ' ')"
+done
+np_timing "patches-check $(np_since "$t_all")s"
+if [ "$NP_FAILED" -eq 0 ] && [ -z "${PATCHES_WORK:-}" ]; then
+	rm -rf "$WORK"
+else
+	log "work directory kept: $WORK"
+fi
+if [ "$NP_SKIPPED" -gt 0 ]; then
+	echo "$NP_PASSED passed, $NP_FAILED failed, $NP_SKIPPED skipped"
+	[ "$NP_FAILED" -eq 0 ]
+else
+	np_summary
+fi
