@@ -221,10 +221,10 @@ no_new_warnings()
 	[ -z "$new" ] || { echo "$new" | head -n 5; return 1; }
 }
 
-# srcversion_of KO
-srcversion_of()
+# md5_of FILE
+md5_of()
 {
-	modinfo -F srcversion "$1"
+	md5sum "$1" | cut -d ' ' -f 1
 }
 
 # kunit_wanted REL
@@ -267,8 +267,9 @@ dom0_run()
 	local rel=$1 name=patches_$1 line t
 
 	t=$(np_now)
-	boots "$name" "np.mode=patches np.patched_src=$(srcversion_of "$RW/patched.ko") np.unpatched_src=$(srcversion_of "$RW/unpatched.ko")" \
+	boots "$name" "np.mode=patches np.patched_md5=$(md5_of "$RW/patched.ko") np.unpatched_md5=$(md5_of "$RW/unpatched.ko")" \
 		>> "$WORK/setup.log"
+	set +e		# boot_wait (dom0.sh) leaves errexit on
 	np_timing "$rel boot $(np_since "$t")s"
 	cp "$WORK/$name.log" "$RW/console.log"
 	dom0_log "$name" | grep '^NPCTRL ' > "$RW/control.txt"
@@ -311,7 +312,7 @@ col_of()
 release_run()
 {
 	local rel=$1 t t_rel tree_env TREE KSRC_LINE KSRC_VERSION PDIR p RW \
-		ROOT RKVER KVER guest_env ok img_src
+		ROOT RKVER KVER guest_env ok img_src hdr_src
 
 	t_rel=$(np_now)
 	np_release "$rel" || { pfail "$rel" applies release "not in scripts/releases"; return; }
@@ -347,15 +348,18 @@ release_run()
 	pcheck "$rel" applies series-complete series_complete "$PDIR"
 	pcheck "$rel" applies "cover-letters-name-$KSRC_VERSION" \
 		covers_name "$PDIR" "$KSRC_VERSION"
-	img_src=$(np_chroot "$ROOT" dpkg-query -W -f='${source:Version}' \
+	# The image's and the headers' version is that of the linux source
+	# package they were built from (the signed image's own source is
+	# linux-signed-amd64, versioned 6.1.192+3 for linux 6.1.192-3).
+	img_src=$(np_chroot "$ROOT" dpkg-query -W -f='${Version}' \
 		"linux-image-$KVER" 2>/dev/null)
-	[ -n "$img_src" ] || img_src=$(np_chroot "$ROOT" dpkg-query -W \
-		-f='${source:Version}' "linux-binary-$KVER" 2>/dev/null)
-	if [ "$img_src" = "$KSRC_VERSION" ]; then
+	hdr_src=$(np_chroot "$ROOT" dpkg-query -W -f='${Version}' \
+		"linux-headers-$KVER" 2>/dev/null)
+	if [ "$img_src" = "$KSRC_VERSION" ] && [ "$hdr_src" = "$KSRC_VERSION" ]; then
 		pok "$rel" applies "source-is-the-dom0-kernel's" "linux $img_src"
 	else
 		pfail "$rel" applies "source-is-the-dom0-kernel's" \
-			"linux-source $KSRC_VERSION, dom0 kernel $KVER from linux $img_src"
+			"linux-source $KSRC_VERSION, dom0 kernel $KVER $img_src, headers $hdr_src"
 	fi
 	cp "$TREE/drivers/xen/evtchn.c" "$RW/evtchn.unpatched.c"
 	ok=1
@@ -377,8 +381,8 @@ release_run()
 	# The net patches are generated from the repo.
 	if [ -x "$SRCDIR/scripts/patches-net.sh" ] && [ -d "$PDIR/net" ]; then
 		t=$(np_now)
-		"$SRCDIR/scripts/patches-net.sh" check "$KSRC_LINE" 2>> "$WORK/setup.log" |
-			lines_to_checks "$rel" generated
+		lines_to_checks "$rel" generated < <("$SRCDIR/scripts/patches-net.sh" \
+			check "$KSRC_LINE" 2>> "$WORK/setup.log")
 		np_timing "$rel generated $(np_since "$t")s"
 	else
 		pfail "$rel" generated net-series "no patches/$KSRC_LINE/net or scripts/patches-net.sh"
@@ -394,11 +398,11 @@ release_run()
 		pcheck "$rel" builds "xen-evtchn-W=1-no-new-warning" \
 			no_new_warnings "$RW/patched.ko" "$RW/unpatched.ko"
 		pcheck "$rel" builds "patched-differs-from-unpatched" \
-			test "$(srcversion_of "$RW/patched.ko")" != "$(srcversion_of "$RW/unpatched.ko")"
+			test "$(md5_of "$RW/patched.ko")" != "$(md5_of "$RW/unpatched.ko")"
 	fi
 	if [ -n "$ok" ] && [ -x "$SRCDIR/scripts/patches-net.sh" ]; then
-		"$SRCDIR/scripts/patches-net.sh" build "$KSRC_LINE" "$TREE" 2>> "$WORK/setup.log" |
-			lines_to_checks "$rel" builds
+		lines_to_checks "$rel" builds < <("$SRCDIR/scripts/patches-net.sh" \
+			build "$KSRC_LINE" "$TREE" 2>> "$WORK/setup.log")
 	fi
 	np_timing "$rel builds $(np_since "$t")s"
 
@@ -411,8 +415,8 @@ release_run()
 		pfail "$rel" kunit net "the series did not apply"
 	elif [ -x "$SRCDIR/scripts/patches-net.sh" ]; then
 		t=$(np_now)
-		"$SRCDIR/scripts/patches-net.sh" kunit "$KSRC_LINE" "$TREE" 2>> "$WORK/setup.log" |
-			lines_to_checks "$rel" kunit
+		lines_to_checks "$rel" kunit < <("$SRCDIR/scripts/patches-net.sh" \
+			kunit "$KSRC_LINE" "$TREE" 2>> "$WORK/setup.log")
 		np_timing "$rel kunit $(np_since "$t")s"
 	fi
 
