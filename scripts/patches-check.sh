@@ -299,8 +299,8 @@ col_of()
 	case $1 in
 	patched/hardening/*|patched/evtchn-hardening*|patched/dmesg-clean*)
 		COL=hardening ;;
-	control/hardening-fails*)
-		COL=control ;;
+	control/conform/*|control/evtchn-conform*)
+		COL=conformance ;;
 	control/*)
 		COL=control ;;
 	*)	COL=conformance ;;
