@@ -12,14 +12,18 @@
 #
 #   applies     the pristine Debian source (scripts/kernel-tree.sh) takes
 #               every patch the series file names with `git am`, in order;
+#               `quilt push -a` of the series file applies too (--fuzz=0);
 #               the series file names every patch there is, each cover
 #               letter names this exact source version, and that version
 #               is the one the release's dom0 kernel was built from
 #   checkpatch  that tree's own scripts/checkpatch.pl --strict on every
 #               patch: no error, warning or check, but for
 #               UNKNOWN_COMMIT_ID (the tree has no upstream history to
-#               look ids up in): every Fixes: tag must instead name a
-#               commit listed, id and subject, in patches/upstream-commits
+#               look ids up in: every Fixes: tag must instead name a
+#               commit listed, id and subject, in patches/upstream-commits)
+#               and FILE_PATH_CHANGES ("does MAINTAINERS need updating?"
+#               for a new file: the KUnit file is under net/core/, which
+#               MAINTAINERS' networking entries cover already)
 #   generated   the net patches are what scripts/patches-net.sh makes of
 #               the repo's skb guard sources today (no drift)
 #   builds      drivers/xen/evtchn.c, unpatched and patched, built as
@@ -183,12 +187,26 @@ fixes_known()
 	done < <(grep '^Fixes: ' "$1")
 }
 
+# quilt_applies TREE DIR: `quilt push -a` of DIR's series applies cleanly
+# (no fuzz, no offset warnings treated as failure by --fuzz=0), and the
+# tree is back at pristine afterwards.
+quilt_applies()
+{
+	local rc=0
+
+	(cd "$1" && QUILT_PATCHES=$2 QUILT_PC=.pc quilt push -a -q --fuzz=0 \
+		>> "$WORK/setup.log" 2>&1) || rc=1
+	git -C "$1" checkout -q -f pristine -- . && git -C "$1" clean -q -fdx
+	return "$rc"
+}
+
 # checkpatch TREE PATCH: the tree's own checkpatch, --strict, clean.
 checkpatch()
 {
 	local out
 
-	out=$(cd "$1" && perl scripts/checkpatch.pl --strict --ignore UNKNOWN_COMMIT_ID \
+	out=$(cd "$1" && perl scripts/checkpatch.pl --strict \
+		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES \
 		--no-summary --terse "$2" 2>&1)
 	[ -z "$out" ] || { echo "$out" | head -n 5; return 1; }
 }
@@ -362,6 +380,8 @@ release_run()
 			"linux-source $KSRC_VERSION, dom0 kernel $KVER $img_src, headers $hdr_src"
 	fi
 	cp "$TREE/drivers/xen/evtchn.c" "$RW/evtchn.unpatched.c"
+	# The Debian kernel team's way: quilt, from the series file.
+	pcheck "$rel" applies quilt-push-a quilt_applies "$TREE" "$PDIR"
 	ok=1
 	for p in $(series_patches "$PDIR"); do
 		if git -C "$TREE" am -q --keep-cr "$PDIR/$p" >> "$WORK/setup.log" 2>&1; then
@@ -486,7 +506,7 @@ np_workdir "${PATCHES_WORK:-}" nopanic-patches
 RELEASES=${*:-$(np_releases)}
 
 np_need_pkgs qemu-system-x86 busybox-static cpio xz-utils zstd kmod gcc \
-	libc6-dev make git perl >> "$WORK/setup.log" 2>&1
+	libc6-dev make git perl quilt python3-ply >> "$WORK/setup.log" 2>&1
 
 t=$(np_now)
 if make -C "$SRCDIR/tests" >> "$WORK/setup.log" 2>&1; then
