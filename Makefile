@@ -50,6 +50,11 @@ e2e-toolstack:
 demo:
 	@scripts/e2e.sh demo
 
+# tests/evtchn-fuzz on our module in the e2e dom0 (Debian's production
+# kernel): FUZZ_N operations, FUZZ_SEED to replay. Not part of make check.
+fuzz:
+	@scripts/e2e.sh fuzz
+
 # The operator's flow on every Debian release (scripts/releases), each in
 # its own root and its own Xen dom0: RELEASES="trixie sid" for some.
 matrix:
@@ -83,4 +88,4 @@ deb:
 	@scripts/deb.sh
 
 .PHONY: all modules install clean check-build kunit e2e e2e-skbguard e2e-toolstack \
-	demo matrix patches-check readme-matrix bench check dkms-source deb
+	demo fuzz matrix patches-check readme-matrix bench check dkms-source deb

@@ -19,6 +19,11 @@
 #   toolstack  Xen's own tools (np.mode=toolstack) on the in-tree module
 #         (control), then on ours; called by scripts/e2e-toolstack.sh,
 #         which supplies the tools through E2E_TOOLS.
+#   fuzz  one boot: tests/evtchn-fuzz on ours (np.mode=fuzz), FUZZ_N
+#         operations from FUZZ_P processes of FUZZ_T threads, FUZZ_SEED
+#         (default: the fuzzer picks one and prints it), ports closed
+#         behind the driver FUZZ_C per mille of the operations; a clean
+#         kernel log. make fuzz.
 #   bench one boot, the in-tree module and ours interleaved through
 #         tests/evtchn-bench (np.mode=bench); called by scripts/bench.sh,
 #         which gets the raw figures in BENCH_RAW.
@@ -52,13 +57,13 @@ export LC_ALL=C
 
 MODE=${1:-e2e}
 case "$MODE" in
-e2e|demo|toolstack|bench) ;;
+e2e|demo|toolstack|bench|fuzz) ;;
 -h|--help)
 	sed -n '4,/^$/s/^# \{0,1\}//p' "$0"
 	exit 0
 	;;
 *)
-	echo "usage: $0 [e2e|demo|toolstack|bench]" >&2
+	echo "usage: $0 [e2e|demo|toolstack|bench|fuzz]" >&2
 	exit 2
 	;;
 esac
@@ -175,7 +180,7 @@ np_timing "dkms $(np_since "$t")s"
 # --- test programs -----------------------------------------------------------
 
 t=$(np_now)
-PROGS="evtchn-conform evtchn-hardening evtchn-stress evtchn-bench"
+PROGS="evtchn-conform evtchn-hardening evtchn-stress evtchn-bench evtchn-fuzz"
 run make -C "$SRCDIR/tests" || {
 	tail -n 30 "$WORK/setup.log"
 	fatal tests "make -C tests failed"
@@ -275,6 +280,13 @@ bench)
 	log_clean bench
 	# The raw figures, for scripts/bench.sh.
 	dom0_log bench | sed -n 's/^NPINFO bench \(drv=\)/\1/p' > "${BENCH_RAW:-$WORK/bench.raw}"
+	;;
+fuzz)
+	boots fuzz "np.mode=fuzz $common np.fuzz_n=${FUZZ_N:-100000} np.fuzz_p=${FUZZ_P:-4} np.fuzz_t=${FUZZ_T:-2} np.fuzz_c=${FUZZ_C:-3} np.fuzz_leaked=${FUZZ_LEAKED:-0}${FUZZ_SEED:+ np.fuzz_seed=$FUZZ_SEED}"
+	boot_checks fuzz
+	guest_checks fuzz
+	log_clean fuzz
+	dom0_log fuzz | grep '^NPINFO \(fuzz\|counter\)' | sed 's/^NPINFO /  /'
 	;;
 toolstack)
 	boots control "np.mode=toolstack np.target=intree $common ${E2E_PLAN_ARGS:-}" \
