@@ -639,8 +639,11 @@ Candidates examined, none converted:
    skb_over_panic" shows the CQE's packet length overrunning the skb;
    the RX path now drops a packet longer than rxq->datasize before it
    is built (where the driver exists: not in 5.10).
- - drivers/net/wireless/ath/ath12k, the wbm_err path ("ath12k: add
-   length validation before skb_put call"): validated upstream since.
+ - drivers/net/wireless/ath/ath12k/dp_rx.c, the error paths that take
+   msdu_len from the hardware descriptor ("ath12k: add length
+   validation before skb_put call": junk lengths in stress tests): every
+   such skb_put() is now preceded by a check against
+   DP_RX_BUFFER_SIZE (in the trees that have the driver, 6.12 and 7.2).
 
 In each the bound is already there; a conversion would only change how
 the drop is counted, which is not worth a patch on its own.
@@ -824,13 +827,13 @@ cmd_kunit() {
 		   grep -rqs '^config UML_PCI_OVER_VIRTIO' "$tree/arch/um/"; then
 			echo '# CONFIG_UML_PCI_OVER_VIRTIO is not set'
 		fi
-	} > "$kcfg.new"
+	} > "$bd.kunitconfig.new"
 	# a changed kunitconfig: start the build directory over
-	if ! cmp -s "$kcfg.new" "$kcfg"; then
+	if ! cmp -s "$bd.kunitconfig.new" "$kcfg"; then
 		find "$bd" -mindepth 1 -delete
-		mv "$kcfg.new" "$kcfg"
+		mv "$bd.kunitconfig.new" "$kcfg"
 	else
-		rm -f "$kcfg.new"
+		rm -f "$bd.kunitconfig.new"
 	fi
 	args=(run --build_dir="$bd" --jobs="$(nproc)" --timeout=300 --raw_output)
 	if python3 "$tree/tools/testing/kunit/kunit.py" run --help 2>/dev/null |
@@ -894,7 +897,8 @@ for c in cases:
 if stray:
     failed += 1
     print('FAIL %s/kunit/kernel-log: %s' % (line, stray[0]))
-print('#counts %d %d' % (len(cases) - min(failed, len(cases)), failed))
+print('%d passed, %d failed' % (len(cases) - min(failed, len(cases)),
+                                 failed))
 sys.exit(1 if failed else 0)
 PYEOF
 	exec 7>&-
