@@ -34,6 +34,8 @@ const char *const npev_stat_names[NPEV_STAT_NR] = {
 	[NPEV_STAT_SPURIOUS_EVENT]	= "spurious_event",
 	[NPEV_STAT_RING_OVERFLOW]	= "ring_overflow",
 	[NPEV_STAT_BACKEND_ERROR]	= "backend_error",
+	[NPEV_STAT_QUARANTINED_PORTS]	= "quarantined_ports",
+	[NPEV_STAT_QUARANTINE_REUSED]	= "quarantine_reused",
 };
 
 /*

@@ -127,6 +127,8 @@ enum npev_stat {
 	NPEV_STAT_SPURIOUS_EVENT,	/* event on a port not yet EOI'd */
 	NPEV_STAT_RING_OVERFLOW,	/* events lost to a full ring */
 	NPEV_STAT_BACKEND_ERROR,	/* kernel state we cannot explain */
+	NPEV_STAT_QUARANTINED_PORTS,	/* gauge: dead ports left mapped now */
+	NPEV_STAT_QUARANTINE_REUSED,	/* re-issued to a bind, taken over */
 	NPEV_STAT_NR
 };
 

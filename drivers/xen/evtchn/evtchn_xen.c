@@ -15,6 +15,7 @@
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/module.h>
+#include <linux/xarray.h>
 
 #include <xen/xen.h>
 #include <xen/events.h>
@@ -86,11 +87,6 @@ static int npev_xen_irq(u32 port)
 	return (int)irq_from_evtchn(port);
 }
 
-static bool npev_xen_port_in_use(u32 port)
-{
-	return npev_xen_irq(port) >= 0;
-}
-
 static irqreturn_t npev_xen_interrupt(int irq, void *data)
 {
 	npev_irq_hold(irq);
@@ -98,9 +94,88 @@ static irqreturn_t npev_xen_interrupt(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
+#ifndef NOPANIC_HAVE_EVTCHN_STATIC
+/*
+ * Quarantined ports (kernels without static event channels): closed
+ * behind our back, then released. Their mapping (port -> irq) is left in
+ * the kernel, whose unmap would close the port again and crash when Xen
+ * refuses. Xen soon hands the number out again (lowest free port first):
+ * the bind that is given it takes the mapping over instead of refusing
+ * the port, so neither the port nor the irq stays lost. The value is the
+ * irq, by port number; the port's stripe in evtchn_core.c orders its
+ * release against its binds.
+ */
+static DEFINE_XARRAY(npev_quarantine);
+
+/* @port's quarantined irq, or -1 if the kernel's mapping is not ours. */
+static int npev_xen_quarantined(u32 port)
+{
+	void *entry = xa_load(&npev_quarantine, port);
+	int irq = npev_xen_irq(port);
+
+	if (!entry || irq < 0 || xa_to_value(entry) != (unsigned long)irq ||
+	    irq_has_action(irq))
+		return -1;
+	return irq;
+}
+
+static void npev_xen_quarantine(struct npev_port *p)
+{
+	if (xa_err(xa_store(&npev_quarantine, p->port,
+			    xa_mk_value((unsigned long)p->irq), GFP_KERNEL)))
+		return;	/* unrecorded: the number stays refused (EBUSY) */
+	atomic_long_inc(&npev_stats[NPEV_STAT_QUARANTINED_PORTS]);
+}
+
+/*
+ * Xen has given @p's port number to us again while the kernel still maps
+ * it to the quarantined @irq: the mapping is right again, adopt it.
+ */
+static int npev_xen_take_over(struct npev_port *p, int irq, const char *name)
+{
+	int rc = request_irq(irq, npev_xen_interrupt, 0, name, p);
+
+	if (rc) {
+		/* Still quarantined; the port Xen gave us is ours to close. */
+		if (npev_xen_close(p->port)) {
+			npev_stat_inc(NPEV_STAT_CLOSE_FAILED);
+			pr_warn_ratelimited("closing port %u after a failed take-over failed\n",
+					    p->port);
+		}
+		return rc;
+	}
+	xa_erase(&npev_quarantine, p->port);
+	atomic_long_dec(&npev_stats[NPEV_STAT_QUARANTINED_PORTS]);
+	npev_stat_inc(NPEV_STAT_QUARANTINE_REUSED);
+	p->irq = irq;
+	/* The old binding may have left an EOI pending: start unmasked. */
+	npev_irq_eoi(irq);
+	return 0;
+}
+#endif
+
+static bool npev_xen_port_in_use(u32 port)
+{
+	int irq = npev_xen_irq(port);
+
+#ifndef NOPANIC_HAVE_EVTCHN_STATIC
+	/* Our own quarantined mapping: npev_xen_attach() takes it over. */
+	if (irq >= 0 && npev_xen_quarantined(port) == irq)
+		return false;
+#endif
+	return irq >= 0;
+}
+
 static int npev_xen_attach(struct npev_port *p, const char *name)
 {
-	int irq = npev_bind_irqhandler(p->port, npev_xen_interrupt, 0, name, p);
+	int irq;
+
+#ifndef NOPANIC_HAVE_EVTCHN_STATIC
+	irq = npev_xen_quarantined(p->port);
+	if (irq >= 0)
+		return npev_xen_take_over(p, irq, name);
+#endif
+	irq = npev_bind_irqhandler(p->port, npev_xen_interrupt, 0, name, p);
 
 	if (irq < 0) {
 		/*
@@ -155,6 +230,7 @@ static enum npev_release npev_xen_release(struct npev_port *p)
 	 */
 	if (!npev_xen_port_open(p->port)) {
 		free_irq(p->irq, p);
+		npev_xen_quarantine(p);
 		return NPEV_RELEASE_QUARANTINED;
 	}
 	unbind_from_irqhandler(p->irq, p);
