@@ -8,6 +8,7 @@
 #
 # Usage: scripts/e2e-skbguard.sh        (make e2e-skbguard)
 #        scripts/e2e-skbguard.sh bench  (from scripts/bench.sh, make bench)
+#        scripts/e2e-skbguard.sh random (make skbguard-random)
 #
 # Two boots, one after the other:
 #   guarded  np_vnic guard=1, npv0 MTU 9000 -> npv1 MTU 1500;
@@ -28,6 +29,11 @@
 # as a plain module) and np_vnic's frames per second with guard=1 and
 # guard=0, interleaved rounds. Its checks are that every operation went
 # through; the figures go to SKBG_BENCH_RAW for scripts/bench.sh.
+#
+# random: one boot, tests/skbguard/np_randframes (plan.sh, np.mode=random):
+# SKBG_ROUNDS rounds (default 20) of SKBG_N_RANDOM frames (default 50) of
+# random length at a random receive MTU, each delivered or refused and
+# counted exactly; SKBG_SEED replays a run.
 #
 # Prints one line per check (`ok <name>` or `FAIL <name>: <detail>`), the
 # time each phase took, and as its last line `N passed, N failed`. Exits 0
@@ -53,9 +59,13 @@ SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 
 SKBG_N=${SKBG_N:-5}
 MODE=guarded
-[ "${1:-}" != bench ] || MODE=bench
+case "${1:-}" in
+bench|random)	MODE=$1 ;;
+esac
 if [ "$MODE" = bench ]; then
 	E2E_TIMEOUT=${SKBG_TIMEOUT:-1800}
+elif [ "$MODE" = random ]; then
+	E2E_TIMEOUT=${SKBG_TIMEOUT:-900}
 else
 	E2E_TIMEOUT=${SKBG_TIMEOUT:-240}
 fi
@@ -135,6 +145,12 @@ run gcc -std=c11 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror -static \
 	fatal build "np_sendframes does not build"
 }
 np_ok "build np_sendframes"
+run gcc -std=c11 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror -static \
+	-o "$WORK/np_randframes" "$SRCDIR/tests/skbguard/np_randframes.c" || {
+	tail -n 30 "$WORK/setup.log"
+	fatal build "np_randframes does not build"
+}
+np_ok "build np_randframes"
 np_timing "build $(np_since "$t")s"
 
 # --- initramfs -----------------------------------------------------------------
@@ -150,6 +166,7 @@ else
 	install -m 644 "$SRCDIR/tests/skbguard/plan.sh" "$IRD/plans/plan.sh"
 fi
 install -m 755 "$WORK/np_sendframes" "$IRD/bin/np_sendframes"
+install -m 755 "$WORK/np_randframes" "$IRD/bin/np_randframes"
 mkdir -p "$IRD/lib/nopanic"
 # shellcheck disable=SC2086
 install -m 644 $KOS "$IRD/lib/nopanic/"
@@ -183,6 +200,16 @@ if [ "$MODE" = bench ]; then
 	log_clean bench
 	dom0_log bench | sed -n 's/^NPINFO skbbench \(round=\)/\1/p' \
 		> "${SKBG_BENCH_RAW:-$WORK/bench.raw}"
+	finish
+fi
+
+if [ "$MODE" = random ]; then
+	boots random "quiet np.mode=random np.rounds=${SKBG_ROUNDS:-20} np.n=${SKBG_N_RANDOM:-50}${SKBG_SEED:+ np.rseed=$SKBG_SEED}" \
+		>> "$WORK/setup.log"
+	boot_checks random
+	guest_checks random
+	log_clean random
+	dom0_log random | grep '^NPINFO randframes' | sed 's/^NPINFO /  /'
 	finish
 fi
 

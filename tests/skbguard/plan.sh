@@ -237,9 +237,45 @@ control()
 	np_fail control-survived "np_vnic guard=0 took a $BIG-byte frame on an MTU 1500 receiver without skb_over_panic"
 }
 
+# random: tests/skbguard/np_randframes, frames of random lengths (60 up to
+# npv0's largest MTU) at random receive MTUs on npv1: every frame either
+# delivered or refused and counted, exactly; the fitting ones delivered;
+# the refused ones the longest. np.rounds, np.n (frames per round),
+# np.rseed (replay). The guard's own tailroom count must equal the
+# refusals the program saw.
+random()
+{
+	local r0 r1 rc line refused
+
+	echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6
+	echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6
+	setup 1 || return 1
+	np_check mtu-max "cannot set npv0's MTU to 65517" \
+		ip link set npv0 mtu 65517 || return 1
+	r0=$(reason tailroom)
+	set -- -t npv0 -r npv1 -R "${NP_ROUNDS:-20}" -n "${NP_N:-50}"
+	[ -z "${NP_RSEED:-}" ] || set -- "$@" -s "$NP_RSEED"
+	np_info "run np_randframes $*"
+	timeout 900 np_randframes "$@" > "$NP_TMP/rand.out" 2> "$NP_TMP/rand.err"
+	rc=$?
+	sed 's/^NPTEST \(ok\|FAIL\) /NPTEST \1 frames\//' "$NP_TMP/rand.out"
+	while read -r line; do np_info "np_randframes stderr: $line"; done \
+		< "$NP_TMP/rand.err"
+	expect randframes-exit 0 "$rc"
+	r1=$(reason tailroom)
+	refused=$(sed -n 's/.* delivered, \([0-9]*\) refused and counted$/\1/p' \
+		"$NP_TMP/rand.out")
+	expect guard-reasons-tailroom-equals-refusals "${refused:-?}" \
+		"$(delta "$r0" "$r1")"
+	np_check rmmod "rmmod np_vnic skb_guard failed" \
+		sh -c 'rmmod np_vnic && rmmod skb_guard'
+	np_dmesg_clean kernel-log-clean
+}
+
 case "${NP_MODE:-}" in
 guarded)	guarded ;;
 control)	control ;;
+random)		random ;;
 *)		np_fail plan "unknown np.mode=${NP_MODE:-}" ;;
 esac
 np_dump_dmesg

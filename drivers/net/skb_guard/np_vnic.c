@@ -20,7 +20,8 @@
 
 #include <nopanic/skb_guard.h>
 
-#define NPV_MAX_MTU	9000
+/* The largest the receive buffer can be: MTU + VLAN_ETH_HLEN <= 64 KiB. */
+#define NPV_MAX_MTU	(65535 - VLAN_ETH_HLEN)
 
 static bool guard = true;
 module_param(guard, bool, 0444);
