@@ -313,9 +313,16 @@ def format_call(indent, name, args, tail):
     return '\n'.join(lines)
 
 def kunit_compat(body):
-    """KUnit's NULL checks on a tree that predates them: the pointer
+    """KUnit macros the tree names differently: a renamed one by its new
+    name; the NULL checks, on a tree that predates them, as the pointer
     comparisons with NULL they stand for."""
     testh = read('include/kunit/test.h')
+    # renamed since: the new name where the old one is gone
+    for old, new in (('KUNIT_ASSERT_FAILURE', 'KUNIT_FAIL_AND_ABORT'),):
+        if not re.search(r'#define %s\(' % old, testh):
+            if not re.search(r'#define %s\(' % new, testh):
+                die('neither %s nor %s in this tree' % (old, new))
+            body = re.sub(r'\b%s\(' % old, new + '(', body)
     for kind in ('EXPECT', 'ASSERT'):
         for what, ptr in (('NOT_NULL', 'PTR_NE'), ('NULL', 'PTR_EQ')):
             for msg in ('_MSG', ''):
@@ -888,7 +895,8 @@ for c in cases:
     if c not in result:
         failed += 1
         print('FAIL %s: did not run (%s)' % (name, 'crashed: ' + crash
-              if crash else 'UML stopped or the suite was not built'))
+              if crash else 'UML stopped, or the build failed: kunit.py '
+              'exit %d, see %s' % (rc, logp)))
     elif result[c] and c not in why:
         print('ok ' + name)
     else:
