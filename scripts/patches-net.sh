@@ -605,8 +605,15 @@ cover_blurb() {
    with kfree_skb().";;
 	esac
 	[ -n "$notes" ] || notes="
- - None: the tree has DEV_STATS_INC(), dev_core_stats_rx_dropped_inc()
-   and SKB_DROP_REASON_PKT_TOO_BIG."
+ - None in the helpers: the tree has DEV_STATS_INC(),
+   dev_core_stats_rx_dropped_inc() and SKB_DROP_REASON_PKT_TOO_BIG."
+	grep -q 'define KUNIT_EXPECT_NULL(' "$1/include/kunit/test.h" ||
+		notes="$notes
+ - This tree's KUnit has no KUNIT_EXPECT_NULL() and friends: the tests
+   compare with NULL through KUNIT_EXPECT_PTR_EQ()/_PTR_NE()."
+	grep -q 'define KUNIT_ASSERT_FAILURE(' "$1/include/kunit/test.h" ||
+		notes="$notes
+ - This tree's KUnit calls KUNIT_ASSERT_FAILURE() KUNIT_FAIL_AND_ABORT()."
 	cat <<EOM
 net: skbuff: checked skb_put() instead of skb_over_panic()
 
