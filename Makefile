@@ -55,6 +55,12 @@ demo:
 fuzz:
 	@scripts/e2e.sh fuzz
 
+# Our xen-evtchn on a debug dom0 kernel (scripts/debug-kernel.sh: KFENCE,
+# lockdep, debugobjects, kmemleak, UBSAN), panic_on_warn=1. Not part of
+# make check (the first run builds a kernel).
+torture:
+	@scripts/torture.sh
+
 # The operator's flow on every Debian release (scripts/releases), each in
 # its own root and its own Xen dom0: RELEASES="trixie sid" for some.
 matrix:
@@ -88,4 +94,4 @@ deb:
 	@scripts/deb.sh
 
 .PHONY: all modules install clean check-build kunit e2e e2e-skbguard e2e-toolstack \
-	demo fuzz matrix patches-check readme-matrix bench check dkms-source deb
+	demo fuzz torture matrix patches-check readme-matrix bench check dkms-source deb

@@ -1,0 +1,260 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# torture.sh - our xen-evtchn under the kernel's own bug finders: the
+# debug dom0 kernel of scripts/debug-kernel.sh (KFENCE, lockdep,
+# atomic-sleep checks, debugobjects, kmemleak, UBSAN; no KASAN, which 6.1
+# cannot run as a Xen PV guest), booted under Debian's Xen 4.17 in QEMU
+# (TCG) with panic_on_warn=1, runs tests/guest/plan-torture.sh
+# (np.mode=torture): conformance, stress and hardening on our module,
+# then a kmemleak scan and a kernel log with no report in it.
+#
+# Usage: scripts/torture.sh   (make torture)
+#
+# Prints one line per check (`ok <name>` or `FAIL <name>: <detail>`), the
+# time each phase took, any bug finder's report from dom0's log, and as its
+# last line `N passed, N failed`. Exits 0 iff nothing failed.
+#
+# Environment:
+#   NOPANIC_CACHE    cache root (default /var/cache/nopanic): the debug
+#                    kernel (debug-kernel/), Xen (guest/)
+#   TORTURE_WORK     work directory (default: a new
+#                    /tmp/nopanic-torture.XXXXXX, removed after a run that
+#                    passed unless TORTURE_KEEP=1)
+#   E2E_TIMEOUT      hard limit for the boot in seconds (default 2400: the
+#                    debug kernel boots and runs several times slower)
+#   TORTURE_STRESS_P evtchn-stress -p (default 4)
+#   TORTURE_STRESS_N evtchn-stress -n (default 20000)
+#   TORTURE_ARGS     extra dom0 kernel arguments
+#   V=1              copy the serial console to stdout as it runs
+
+set -eu
+
+# Byte-wise text tools: the serial log is not clean UTF-8.
+export LC_ALL=C
+
+SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$SRCDIR/scripts/lib.sh"
+E2E_TIMEOUT=${E2E_TIMEOUT:-2400}
+# shellcheck source=scripts/dom0.sh
+. "$SRCDIR/scripts/dom0.sh"
+
+TORTURE_STRESS_P=${TORTURE_STRESS_P:-4}
+TORTURE_STRESS_N=${TORTURE_STRESS_N:-20000}
+PROGS="evtchn-conform evtchn-stress evtchn-hardening"
+
+# What the bug finders print, on top of dom0.sh's oops patterns (the
+# plan's own list, tests/guest/plan-torture.sh). Not the plain word
+# kmemleak: its start-up line has it.
+SANITIZER_LOG='KASAN|KFENCE|UBSAN|lockdep|possible recursive locking|circular locking|suspected memory leak'
+BAD_LOG="$BAD_LOG|$SANITIZER_LOG"
+
+# --- reporting -------------------------------------------------------------
+
+log()
+{
+	echo "torture: $*"
+}
+
+# fatal STEP DETAIL: a setup step failed; nothing can boot. Report it as a
+# failed check, keep the work directory, stop.
+fatal()
+{
+	np_fail "$1: $2"
+	log "work directory kept: $WORK"
+	np_summary || exit 1
+}
+
+# run CMD...: print a command, then run it with its output in $WORK/setup.log.
+run()
+{
+	echo "+ $*"
+	echo "+ $*" >> "$WORK/setup.log"
+	"$@" >> "$WORK/setup.log" 2>&1
+}
+
+# --- steps -------------------------------------------------------------------
+
+# debug_kernel: build (once) and find the debug kernel: DEBUG_* variables.
+debug_kernel()
+{
+	local t env
+
+	t=$(np_now)
+	env=$("$SRCDIR/scripts/debug-kernel.sh" 2>> "$WORK/setup.log") || {
+		tail -n 30 "$WORK/setup.log"
+		fatal debug-kernel "scripts/debug-kernel.sh failed (log: $WORK/setup.log)"
+	}
+	eval "$env"
+	grep '^debug-kernel: time ' "$WORK/setup.log" |
+		sed 's/^debug-kernel: //' || :
+	np_timing "debug-kernel $(np_since "$t")s (DEBUG_KVER=$DEBUG_KVER)"
+	GUEST_KERNEL=$DEBUG_KERNEL
+}
+
+# xen: Debian bookworm's Xen 4.17 hypervisor, as the e2e tier gets it.
+xen()
+{
+	local t env
+
+	t=$(np_now)
+	env=$(KVER='' "$SRCDIR/scripts/e2e-guest.sh" 2>> "$WORK/setup.log") ||
+		fatal guest "scripts/e2e-guest.sh failed (log: $WORK/setup.log)"
+	GUEST_XEN=$(echo "$env" | sed -n 's/^GUEST_XEN=//p')
+	[ -f "$GUEST_XEN" ] || fatal guest "no hypervisor '$GUEST_XEN'"
+	np_timing "xen $(np_since "$t")s ($GUEST_XEN)"
+}
+
+# modules: our xen-evtchn (the DKMS payload) and the skb guard built
+# against the debug kernel's tree; xen-evtchn.ko staged under updates/ of
+# a module tree cut down to what dom0 loads.
+modules()
+{
+	local t src ko
+
+	t=$(np_now)
+	src=$(run_out "$SRCDIR/scripts/dkms-source.sh" "$WORK/src") ||
+		fatal dkms-source "scripts/dkms-source.sh failed"
+	VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$src/dkms.conf")
+	[ -n "$VERSION" ] || fatal dkms-source "no PACKAGE_VERSION in $src/dkms.conf"
+	if run make -C "$DEBUG_BUILD" M="$src" modules; then
+		ko=$src/drivers/xen/evtchn/xen-evtchn.ko
+		if [ -f "$ko" ] &&
+		   modinfo -F vermagic "$ko" | grep -q "^$DEBUG_KVER "; then
+			np_ok "build/xen-evtchn version=$VERSION"
+		else
+			fatal build/xen-evtchn "no $ko for $DEBUG_KVER"
+		fi
+	else
+		tail -n 30 "$WORK/setup.log"
+		fatal build/xen-evtchn "make -C $DEBUG_BUILD M=$src failed"
+	fi
+
+	# The skb guard is not booted here; it must build against the tree.
+	if np_skbguard_src "$WORK/skbguard" &&
+	   run make -C "$DEBUG_BUILD" M="$WORK/skbguard" modules &&
+	   [ -f "$WORK/skbguard/drivers/net/skb_guard/skb_guard.ko" ] &&
+	   [ -f "$WORK/skbguard/drivers/net/skb_guard/np_vnic.ko" ]; then
+		np_ok build/skb-guard
+	else
+		tail -n 20 "$WORK/setup.log"
+		np_fail "build/skb-guard: make -C $DEBUG_BUILD M=$WORK/skbguard failed"
+	fi
+
+	MODDIR=$WORK/modroot/lib/modules/$DEBUG_KVER
+	mkdir -p "$MODDIR/kernel/drivers" "$MODDIR/updates"
+	cp -a "$DEBUG_MODULES"/modules.builtin* "$DEBUG_MODULES/modules.order" \
+		"$MODDIR/"
+	cp -a "$DEBUG_MODULES/kernel/drivers/xen" "$MODDIR/kernel/drivers/"
+	cp "$ko" "$MODDIR/updates/"
+	np_timing "modules $(np_since "$t")s"
+}
+
+# run_out CMD...: run CMD with its stderr in $WORK/setup.log; its stdout
+# is the caller's.
+run_out()
+{
+	echo "+ $*" >> "$WORK/setup.log"
+	"$@" 2>> "$WORK/setup.log"
+}
+
+# initramfs: busybox, the plans, the test programs, the module tree.
+initramfs()
+{
+	local t ird p
+
+	t=$(np_now)
+	# shellcheck disable=SC2086 # a list of targets
+	run make -C "$SRCDIR/tests" $PROGS || {
+		tail -n 30 "$WORK/setup.log"
+		fatal tests "make -C tests failed"
+	}
+	ird=$WORK/initramfs
+	dom0_initramfs "$ird"
+	for p in $PROGS; do
+		install -m 755 "$SRCDIR/tests/$p" "$ird/bin/$p"
+	done
+	run dom0_modules "$ird" "$MODDIR" "$DEBUG_KVER" ||
+		fatal initramfs "dom0_modules failed"
+	grep -q '^updates/xen-evtchn.ko:' "$ird/lib/modules/$DEBUG_KVER/modules.dep" ||
+		fatal initramfs "modules.dep does not point at updates/xen-evtchn.ko"
+	dom0_pack "$ird" "$WORK/initrd.cpio.gz"
+	np_timing "initramfs $(np_since "$t")s ($(du -k "$WORK/initrd.cpio.gz" | cut -f1) KiB)"
+}
+
+# wait_qemu: one QEMU at a time on this machine: wait for any other boot
+# (another tier, another engineer's) to end first.
+wait_qemu()
+{
+	local t
+
+	t=$(np_now)
+	while pgrep -f qemu-system-x86 > /dev/null; do
+		sleep 5
+	done
+	np_timing "qemu-wait $(np_since "$t")s"
+}
+
+# sanitizer_report NAME: every bug finder's report in dom0's log,
+# verbatim, from its first line on (at most 40 lines each).
+sanitizer_report()
+{
+	kernel_log "$1" | grep -E -A 40 "$BAD_LOG" > "$WORK/$1.reports" || :
+	[ -s "$WORK/$1.reports" ] || return 0
+	log "kernel reports in $WORK/$1.log:"
+	head -n 200 "$WORK/$1.reports" | sed 's/^/  | /'
+}
+
+# kmemleak_report NAME: the leaks the plan's scan found.
+kmemleak_report()
+{
+	dom0_log "$1" | sed -n 's/^NPINFO kmemleak: /  | /p' > "$WORK/$1.kmemleak"
+	[ -s "$WORK/$1.kmemleak" ] || return 0
+	log "kmemleak:"
+	head -n 200 "$WORK/$1.kmemleak"
+}
+
+# torture_boot: the one boot and its checks.
+torture_boot()
+{
+	local t sanitizers
+
+	sanitizers=$(echo "$DEBUG_SANITIZERS" | tr ' ' ',')
+	wait_qemu
+	t=$(np_now)
+	boots torture "np.mode=torture np.ver=$VERSION np.sanitizers=$sanitizers np.stress_p=$TORTURE_STRESS_P np.stress_n=$TORTURE_STRESS_N panic_on_warn=1 ${TORTURE_ARGS:-}"
+	boot_checks torture
+	guest_checks torture
+	log_clean torture
+	sanitizer_report torture
+	kmemleak_report torture
+	np_timing "boots $(np_since "$t")s"
+}
+
+# --- main ----------------------------------------------------------------------
+
+t_all=$(np_now)
+np_workdir "${TORTURE_WORK:-}" nopanic-torture
+log "work directory $WORK; tree $(git -C "$SRCDIR" describe --always --dirty 2>/dev/null || echo unknown)"
+
+debug_kernel
+xen
+# QEMU splits -initrd at commas (",," is a literal one) and at spaces.
+case "$GUEST_XEN$GUEST_KERNEL$WORK" in
+*[,\ ]*)
+	fatal paths "no commas or spaces allowed in $GUEST_XEN, $GUEST_KERNEL or $WORK"
+	;;
+esac
+modules
+initramfs
+torture_boot
+np_timing "total $(np_since "$t_all")s"
+
+if [ "$NP_FAILED" -eq 0 ] && [ "${TORTURE_KEEP:-0}" != 1 ] &&
+   [ -z "${TORTURE_WORK:-}" ]; then
+	rm -rf "$WORK"
+else
+	log "work directory kept: $WORK"
+fi
+np_summary

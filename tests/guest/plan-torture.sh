@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=dash
+#
+# plan-torture.sh - our module on the debug dom0 kernel of
+# scripts/debug-kernel.sh (np.mode=torture), booted with panic_on_warn=1:
+# the kernel's bug finders watch conformance, stress and hardening.
+#
+# Which bug finders the kernel has (one check each for those the build
+# promises, np.sanitizers), our module from updates/, the three programs
+# as in plan-e2e.sh, a kmemleak scan that must find nothing, and a kernel
+# log free of any report.
+#
+# Kernel arguments (see init): np.ver (expected module version),
+# np.sanitizers (comma-separated config options the kernel must have),
+# np.stress_p and np.stress_n (evtchn-stress -p and -n), np.deadline and
+# np.stress_deadline (per-program limits, s).
+
+# shellcheck source=tests/guest/lib.sh
+. /plans/lib.sh
+
+STRESS_P=${NP_STRESS_P:-4}
+STRESS_N=${NP_STRESS_N:-20000}
+# The bug finders slow everything down, TCG more so.
+DEADLINE=${NP_DEADLINE:-300}
+STRESS_DEADLINE=${NP_STRESS_DEADLINE:-600}
+
+# What the bug finders print, on top of lib.sh's oops patterns. Not the
+# plain word kmemleak: its start-up line has it.
+NP_BAD_LOG="$NP_BAD_LOG|KASAN|KFENCE|UBSAN|lockdep|possible recursive locking|circular locking|suspected memory leak"
+
+DEBUGFS=/sys/kernel/debug
+KMEMLEAK=$DEBUGFS/kmemleak
+
+# --- the kernel --------------------------------------------------------------
+
+np_info "kernel $(uname -r)"
+
+# config_check: one check per bug finder the build promises; the others
+# are reported as information.
+config_check()
+{
+	local opt have want
+
+	want=" $(echo "${NP_SANITIZERS:-}" | tr ',' ' ') "
+	for opt in KASAN KFENCE PROVE_LOCKING DEBUG_ATOMIC_SLEEP DEBUG_OBJECTS \
+		   DEBUG_KMEMLEAK UBSAN; do
+		have=$(zcat /proc/config.gz 2>/dev/null |
+		       sed -n "s/^CONFIG_$opt=//p")
+		case "$want" in
+		*" $opt "*)
+			if [ "$have" = y ]; then
+				np_ok "config/$opt"
+			else
+				np_fail "config/$opt" "CONFIG_$opt=${have:-unset} in /proc/config.gz"
+			fi
+			;;
+		*)
+			np_info "config $opt=${have:-unset} (not in this build)"
+			;;
+		esac
+	done
+}
+
+np_check config/proc-config-gz "no /proc/config.gz" test -r /proc/config.gz
+config_check
+
+mountpoint -q "$DEBUGFS" || mount -t debugfs debugfs "$DEBUGFS"
+
+# --- our module --------------------------------------------------------------
+
+np_check ours/modprobe "modprobe xen_evtchn failed" modprobe xen_evtchn
+
+path=$(modinfo -n xen_evtchn 2>/dev/null)
+case "$path" in
+*/updates/*)
+	np_ok ours/module-from-updates "path=$path"
+	;;
+*)
+	np_fail ours/module-from-updates "modinfo -n xen_evtchn: '$path'"
+	;;
+esac
+
+ver=$(cat /sys/module/xen_evtchn/version 2>/dev/null)
+if [ -n "$ver" ] && [ "$ver" = "${NP_VER:-}" ]; then
+	np_ok ours/module-is-ours "version=$ver"
+else
+	np_fail ours/module-is-ours "version '$ver', expected '${NP_VER:-}'"
+fi
+
+np_check ours/dev-node "no /dev/xen/evtchn" test -c /dev/xen/evtchn
+
+# --- the programs, as in plan-e2e.sh ----------------------------------------
+
+np_run ours/evtchn-conform-exit "$DEADLINE" ours/conform/ evtchn-conform
+np_dmesg_clean ours/dmesg-clean-after-conform
+
+before=$(np_user_ports)
+np_run ours/evtchn-stress-exit "$STRESS_DEADLINE" ours/stress/ evtchn-stress -p "$STRESS_P" -n "$STRESS_N"
+after=$(np_user_ports)
+if [ "$before" = "$after" ]; then
+	np_ok ours/stress-ports-released "evtchn=$after"
+else
+	np_fail ours/stress-ports-released "evtchn: $before before, $after after"
+fi
+np_dmesg_clean ours/dmesg-clean-after-stress
+
+np_run ours/evtchn-hardening-exit "$DEADLINE" ours/hardening/ evtchn-hardening
+np_dmesg_clean ours/dmesg-clean-after-hardening
+
+for p in /sys/module/xen_evtchn/parameters/*; do
+	[ -f "$p" ] && np_info "param ${p##*/}=$(cat "$p")"
+done
+
+# --- kmemleak ------------------------------------------------------------------
+
+# kmemleak_check: two scans (an object must stay unreferenced for a few
+# seconds, and across scans, before kmemleak reports it), then the report,
+# which must be empty. Each suspected leak's lines go out as NPINFO.
+kmemleak_check()
+{
+	local report=$NP_TMP/kmemleak n
+
+	if [ ! -w "$KMEMLEAK" ]; then
+		np_fail kmemleak-clean "no $KMEMLEAK"
+		return
+	fi
+	echo scan > "$KMEMLEAK"
+	sleep 6
+	echo scan > "$KMEMLEAK"
+	cat "$KMEMLEAK" > "$report"
+	n=$(grep -c '^unreferenced object' "$report")
+	if [ "$n" = 0 ]; then
+		np_ok kmemleak-clean
+		return
+	fi
+	sed 's/^/NPINFO kmemleak: /' "$report"
+	np_fail kmemleak-clean "$n suspected leaks (NPINFO kmemleak: lines)"
+}
+
+kmemleak_check
+np_dmesg_clean dmesg-clean
+
+np_dump_dmesg
