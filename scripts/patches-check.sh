@@ -205,7 +205,9 @@ checkpatch()
 {
 	local out
 
-	out=$(cd "$1" && perl scripts/checkpatch.pl --strict \
+	# Debian's python3 first: checkpatch runs the tree's spdxcheck.py
+	# with whatever python3 PATH finds, and it needs python3-ply.
+	out=$(cd "$1" && PATH=/usr/bin:/bin:$PATH perl scripts/checkpatch.pl --strict \
 		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES \
 		--no-summary --terse "$2" 2>&1)
 	[ -z "$out" ] || { echo "$out" | head -n 5; return 1; }
