@@ -24,9 +24,11 @@ STRESS_N=${NP_STRESS_N:-20000}
 DEADLINE=${NP_DEADLINE:-300}
 STRESS_DEADLINE=${NP_STRESS_DEADLINE:-600}
 
-# What the bug finders print, on top of lib.sh's oops patterns. Not the
-# plain word kmemleak: its start-up line has it.
-NP_BAD_LOG="$NP_BAD_LOG|KASAN|KFENCE|UBSAN|lockdep|possible recursive locking|circular locking|suspected memory leak"
+# What the bug finders print, on top of lib.sh's oops patterns. Their
+# report headers with the colon: the bare names are in the command line
+# (np.sanitizers) and in start-up lines ("RCU lockdep checking is
+# enabled", "kmemleak: Kernel memory leak detector initialized").
+NP_BAD_LOG="$NP_BAD_LOG|KASAN:|KFENCE:|UBSAN:|lockdep is turned off|possible recursive locking|circular locking|suspected memory leak"
 
 DEBUGFS=/sys/kernel/debug
 KMEMLEAK=$DEBUGFS/kmemleak
@@ -137,7 +139,29 @@ kmemleak_check()
 	np_fail kmemleak-clean "$n suspected leaks (NPINFO kmemleak: lines)"
 }
 
+# bug_counters: what the bug finders counted themselves. Lockdep turns
+# itself off (debug_locks 0) after its first report; KFENCE counts the
+# bugs it found.
+bug_counters()
+{
+	local v
+
+	v=$(sed -n 's/^ *debug_locks: *//p' /proc/lockdep_stats 2>/dev/null)
+	if [ "$v" = 1 ]; then
+		np_ok lockdep-still-on
+	else
+		np_fail lockdep-still-on "/proc/lockdep_stats debug_locks: '${v}'"
+	fi
+	v=$(sed -n 's/^total bugs: *//p' "$DEBUGFS/kfence/stats" 2>/dev/null)
+	if [ "$v" = 0 ]; then
+		np_ok kfence-no-bugs
+	else
+		np_fail kfence-no-bugs "$DEBUGFS/kfence/stats total bugs: '${v}'"
+	fi
+}
+
 kmemleak_check
+bug_counters
 np_dmesg_clean dmesg-clean
 
 np_dump_dmesg
