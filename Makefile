@@ -42,6 +42,11 @@ e2e:
 e2e-skbguard:
 	@scripts/e2e-skbguard.sh
 
+# The skb guard under frames of random lengths at random receive MTUs
+# (tests/skbguard/np_randframes): SKBG_ROUNDS, SKBG_N_RANDOM, SKBG_SEED.
+skbguard-random:
+	@scripts/e2e-skbguard.sh random
+
 # Debian's Xen tools (xenstored, xenconsoled, xl) creating and destroying
 # guests in the dom0, on the in-tree module and then on ours.
 e2e-toolstack:
@@ -94,4 +99,4 @@ deb:
 	@scripts/deb.sh
 
 .PHONY: all modules install clean check-build kunit e2e e2e-skbguard e2e-toolstack \
-	demo fuzz torture matrix patches-check readme-matrix bench check dkms-source deb
+	demo fuzz skbguard-random torture matrix patches-check readme-matrix bench check dkms-source deb
