@@ -25,6 +25,9 @@
 #                    debug kernel boots and runs several times slower)
 #   TORTURE_STRESS_P evtchn-stress -p (default 4)
 #   TORTURE_STRESS_N evtchn-stress -n (default 20000)
+#   TORTURE_FUZZ_N   evtchn-fuzz operations (default 20000; the issue's
+#                    long run: 1000000)
+#   TORTURE_FUZZ_SEED replay a fuzzer run
 #   TORTURE_ARGS     extra dom0 kernel arguments
 #   V=1              copy the serial console to stdout as it runs
 
@@ -42,7 +45,7 @@ E2E_TIMEOUT=${E2E_TIMEOUT:-2400}
 
 TORTURE_STRESS_P=${TORTURE_STRESS_P:-4}
 TORTURE_STRESS_N=${TORTURE_STRESS_N:-20000}
-PROGS="evtchn-conform evtchn-stress evtchn-hardening"
+PROGS="evtchn-conform evtchn-stress evtchn-hardening evtchn-fuzz"
 
 # What the bug finders print, on top of dom0.sh's oops patterns: the
 # plan's own list (tests/guest/plan-torture.sh), report headers only.
@@ -222,7 +225,7 @@ torture_boot()
 	sanitizers=$(echo "$DEBUG_SANITIZERS" | tr ' ' ',')
 	wait_qemu
 	t=$(np_now)
-	boots torture "np.mode=torture np.ver=$VERSION np.sanitizers=$sanitizers np.stress_p=$TORTURE_STRESS_P np.stress_n=$TORTURE_STRESS_N panic_on_warn=1 ${TORTURE_ARGS:-}"
+	boots torture "np.mode=torture np.ver=$VERSION np.sanitizers=$sanitizers np.stress_p=$TORTURE_STRESS_P np.stress_n=$TORTURE_STRESS_N np.fuzz_n=${TORTURE_FUZZ_N:-20000}${TORTURE_FUZZ_SEED:+ np.fuzz_seed=$TORTURE_FUZZ_SEED} panic_on_warn=1 ${TORTURE_ARGS:-}"
 	boot_checks torture
 	guest_checks torture
 	log_clean torture

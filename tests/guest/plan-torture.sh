@@ -109,6 +109,15 @@ np_dmesg_clean ours/dmesg-clean-after-stress
 np_run ours/evtchn-hardening-exit "$DEADLINE" ours/hardening/ evtchn-hardening
 np_dmesg_clean ours/dmesg-clean-after-hardening
 
+# The fuzzer (tests/evtchn-fuzz): np.fuzz_n operations, np.fuzz_seed to
+# replay; no port may be left in Xen.
+set -- -p "${NP_FUZZ_P:-4}" -t "${NP_FUZZ_T:-2}" -n "${NP_FUZZ_N:-20000}" \
+	-c "${NP_FUZZ_C:-3}" --allow-leaked 0
+[ -z "${NP_FUZZ_SEED:-}" ] || set -- -s "$NP_FUZZ_SEED" "$@"
+np_run ours/evtchn-fuzz-exit "${NP_FUZZ_DEADLINE:-1200}" ours/fuzz/ \
+	evtchn-fuzz "$@"
+np_dmesg_clean ours/dmesg-clean-after-fuzz
+
 for p in /sys/module/xen_evtchn/parameters/*; do
 	[ -f "$p" ] && np_info "param ${p##*/}=$(cat "$p")"
 done
