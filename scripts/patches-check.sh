@@ -205,9 +205,15 @@ checkpatch()
 {
 	local out
 
-	# Debian's python3 first: checkpatch runs the tree's spdxcheck.py
-	# with whatever python3 PATH finds, and it needs python3-ply.
-	out=$(cd "$1" && PATH=/usr/bin:/bin:$PATH perl scripts/checkpatch.pl --strict \
+	# Debian's python3 (with python3-ply) as python and python3 first:
+	# checkpatch runs the tree's spdxcheck.py with whichever PATH finds
+	# (python on 5.10, python3 later), and another one (pyenv's, say)
+	# lacks ply: its traceback would fail every patch that adds a file.
+	mkdir -p "$WORK/pybin"
+	ln -sf /usr/bin/python3 "$WORK/pybin/python"
+	ln -sf /usr/bin/python3 "$WORK/pybin/python3"
+	out=$(cd "$1" && PATH=$WORK/pybin:/usr/bin:/bin:$PATH \
+		perl scripts/checkpatch.pl --strict \
 		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES \
 		--no-summary --terse "$2" 2>&1)
 	[ -z "$out" ] || { echo "$out" | head -n 5; return 1; }
