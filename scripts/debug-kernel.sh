@@ -14,7 +14,10 @@
 # first checked access. KFENCE, which needs no shadow, is the
 # use-after-free and out-of-bounds detector here.
 #
-# Usage: scripts/debug-kernel.sh
+# Usage: scripts/debug-kernel.sh [--cached]
+#
+# --cached: build nothing; print the assignments below if the cache holds
+# the kernel this recipe and the installed source make, else exit 3.
 #
 # The source is Debian's linux-source-6.1 (/usr/src/linux-source-6.1.tar.xz),
 # unpacked into a tree of our own under $NOPANIC_CACHE/debug-kernel/ and
@@ -193,15 +196,24 @@ check_config()
 
 # --- stamp ---------------------------------------------------------------------
 
-np_need_pkgs "$SRC_PKG" build-essential bc bison flex libelf-dev libssl-dev \
-	kmod cpio xz-utils
-[ -f "$TARBALL" ] || die "no $TARBALL from $SRC_PKG"
+CACHED_ONLY=0
+case "${1:-}" in
+--cached)	CACHED_ONLY=1 ;;
+'')		;;
+*)		echo "usage: $0 [--cached]" >&2; exit 2 ;;
+esac
+
+if [ "$CACHED_ONLY" = 0 ]; then
+	np_need_pkgs "$SRC_PKG" build-essential bc bison flex libelf-dev \
+		libssl-dev kmod cpio xz-utils
+	[ -f "$TARBALL" ] || die "no $TARBALL from $SRC_PKG"
+fi
 
 mkdir -p "$CACHE"
 exec 9> "$CACHE/.lock"
 flock 9
 
-src_ver=$(dpkg-query -W -f='${Version}' "$SRC_PKG")
+src_ver=$(dpkg-query -W -f='${Version}' "$SRC_PKG" 2>/dev/null) || src_ver=none
 recipe_hash=$( { declare -f config_recipe; echo "$REQUIRED $ABSENT"; } |
 	sha256sum | cut -c1-16)
 stamp="$SRC_PKG=$src_ver recipe=$recipe_hash"
@@ -223,6 +235,10 @@ if [ -f "$CACHE/.stamp" ] && [ "$(cat "$CACHE/.stamp")" = "$stamp" ] &&
 	log "cache warm: $CACHE ($stamp)"
 	emit
 	exit 0
+fi
+if [ "$CACHED_ONLY" = 1 ]; then
+	log "not in the cache: $CACHE ($stamp); scripts/debug-kernel.sh builds it"
+	exit 3
 fi
 rm -f "$CACHE/.stamp"
 

@@ -9,7 +9,11 @@
 # (np.mode=torture): conformance, stress and hardening on our module,
 # then a kmemleak scan and a kernel log with no report in it.
 #
-# Usage: scripts/torture.sh   (make torture)
+# Usage: scripts/torture.sh        (make torture)
+#        scripts/torture.sh --ci   (make check's form: the same boot with
+#                   fewer frames and a 15-minute limit; without a cached
+#                   debug kernel, the fuzzer and the random frames on the
+#                   production kernel, the debug boot skipped)
 #
 # Prints one line per check (`ok <name>` or `FAIL <name>: <detail>`), the
 # time each phase took, any bug finder's report from dom0's log, and as its
@@ -28,6 +32,9 @@
 #   TORTURE_FUZZ_N   evtchn-fuzz operations (default 20000; the issue's
 #                    long run: 1000000)
 #   TORTURE_FUZZ_SEED replay a fuzzer run
+#   TORTURE_SKB_ROUNDS, TORTURE_SKB_N  np_randframes rounds and frames per
+#                    round (default 20 x 50)
+#   TORTURE_SKB_SEED replay the random frames
 #   TORTURE_ARGS     extra dom0 kernel arguments
 #   V=1              copy the serial console to stdout as it runs
 
@@ -39,7 +46,64 @@ export LC_ALL=C
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$SRCDIR/scripts/lib.sh"
-E2E_TIMEOUT=${E2E_TIMEOUT:-2400}
+
+CI_FORM=0
+case "${1:-}" in
+--ci)	CI_FORM=1 ;;
+'')	;;
+*)	echo "usage: $0 [--ci]" >&2; exit 2 ;;
+esac
+
+# ci_cold: the CI form without a cached debug kernel (a cold machine: its
+# build alone takes longer than CI's budget). The same fuzzer and random
+# frames run on Debian's production 6.1 dom0 kernel instead (make fuzz,
+# make skbguard-random), without bug finders; the debug boot is reported
+# as skipped. Prints the two tiers' output and one summary line.
+ci_cold()
+{
+	local out sum p f pass=0 fail=0 t
+
+	echo "torture: no cached debug kernel (scripts/debug-kernel.sh --cached);" \
+		"the fuzzer and the random frames run on the production kernel" \
+		"instead; make torture builds it (about 50 minutes on 2 cores)"
+	out=$(mktemp)
+	for t in fuzz skbguard-random; do
+		echo "=== torture --ci: $t"
+		case $t in
+		fuzz)	FUZZ_N=${TORTURE_FUZZ_N:-40000} \
+			"$SRCDIR/scripts/e2e.sh" fuzz ;;
+		*)	SKBG_ROUNDS=${TORTURE_SKB_ROUNDS:-10} \
+			"$SRCDIR/scripts/e2e-skbguard.sh" random ;;
+		esac 2>&1 | tee "$out"
+		sum=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+		p=${sum%% passed*} f=${sum#*passed, } f=${f%% failed*}
+		case "$p$f" in
+		''|*[!0-9]*) p=0 f=1; echo "FAIL torture/$t: no summary" ;;
+		esac
+		pass=$((pass + p)) fail=$((fail + f))
+	done
+	rm -f "$out"
+	echo "skip torture/debug-kernel-boot: no cached debug kernel"
+	echo "$pass passed, $fail failed, 1 skipped"
+	[ "$fail" -eq 0 ]
+}
+
+if [ "$CI_FORM" = 1 ]; then
+	if ! "$SRCDIR/scripts/debug-kernel.sh" --cached > /dev/null; then
+		ci_cold
+		exit
+	fi
+	# Warm: the debug boot, time-boxed (about 5 minutes here).
+	TORTURE_SKB_ROUNDS=${TORTURE_SKB_ROUNDS:-10}
+	E2E_TIMEOUT=${E2E_TIMEOUT:-900}
+fi
+
+TORTURE_FUZZ_N=${TORTURE_FUZZ_N:-20000}
+# The fuzzer's own limit in the guest: about 2.6 ms per operation measured
+# on the debug kernel under TCG, twice that, at least 20 minutes.
+FUZZ_DEADLINE=$((TORTURE_FUZZ_N / 200))
+[ "$FUZZ_DEADLINE" -ge 1200 ] || FUZZ_DEADLINE=1200
+E2E_TIMEOUT=${E2E_TIMEOUT:-$((1800 + FUZZ_DEADLINE))}
 # shellcheck source=scripts/dom0.sh
 . "$SRCDIR/scripts/dom0.sh"
 
@@ -133,12 +197,13 @@ modules()
 		fatal build/xen-evtchn "make -C $DEBUG_BUILD M=$src failed"
 	fi
 
-	# The skb guard is not booted here; it must build against the tree.
+	# The skb guard: its random frames run in the same boot.
 	if np_skbguard_src "$WORK/skbguard" &&
 	   run make -C "$DEBUG_BUILD" M="$WORK/skbguard" modules &&
 	   [ -f "$WORK/skbguard/drivers/net/skb_guard/skb_guard.ko" ] &&
 	   [ -f "$WORK/skbguard/drivers/net/skb_guard/np_vnic.ko" ]; then
 		np_ok build/skb-guard
+		SKB_KOS="$WORK/skbguard/drivers/net/skb_guard/skb_guard.ko $WORK/skbguard/drivers/net/skb_guard/np_vnic.ko"
 	else
 		tail -n 20 "$WORK/setup.log"
 		np_fail "build/skb-guard: make -C $DEBUG_BUILD M=$WORK/skbguard failed"
@@ -177,6 +242,17 @@ initramfs()
 	for p in $PROGS; do
 		install -m 755 "$SRCDIR/tests/$p" "$ird/bin/$p"
 	done
+	# The skb guard's random frames (tests/skbguard/plan.sh's random()).
+	run gcc -std=c11 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror -static \
+		-o "$WORK/np_randframes" "$SRCDIR/tests/skbguard/np_randframes.c" ||
+		fatal tests "np_randframes does not build"
+	install -m 755 "$WORK/np_randframes" "$ird/bin/np_randframes"
+	install -m 644 "$SRCDIR/tests/skbguard/plan.sh" "$ird/plans/skbguard.sh"
+	if [ -n "${SKB_KOS:-}" ]; then
+		mkdir -p "$ird/lib/nopanic"
+		# shellcheck disable=SC2086 # a list of files
+		install -m 644 $SKB_KOS "$ird/lib/nopanic/"
+	fi
 	run dom0_modules "$ird" "$MODDIR" "$DEBUG_KVER" ||
 		fatal initramfs "dom0_modules failed"
 	grep -q '^updates/xen-evtchn.ko:' "$ird/lib/modules/$DEBUG_KVER/modules.dep" ||
@@ -225,13 +301,32 @@ torture_boot()
 	sanitizers=$(echo "$DEBUG_SANITIZERS" | tr ' ' ',')
 	wait_qemu
 	t=$(np_now)
-	boots torture "np.mode=torture np.ver=$VERSION np.sanitizers=$sanitizers np.stress_p=$TORTURE_STRESS_P np.stress_n=$TORTURE_STRESS_N np.fuzz_n=${TORTURE_FUZZ_N:-20000}${TORTURE_FUZZ_SEED:+ np.fuzz_seed=$TORTURE_FUZZ_SEED} panic_on_warn=1 ${TORTURE_ARGS:-}"
+	boots torture "np.mode=torture np.ver=$VERSION np.sanitizers=$sanitizers np.stress_p=$TORTURE_STRESS_P np.stress_n=$TORTURE_STRESS_N np.fuzz_n=$TORTURE_FUZZ_N np.fuzz_deadline=$FUZZ_DEADLINE${TORTURE_FUZZ_SEED:+ np.fuzz_seed=$TORTURE_FUZZ_SEED} np.skb_rounds=${TORTURE_SKB_ROUNDS:-20} np.skb_n=${TORTURE_SKB_N:-50}${TORTURE_SKB_SEED:+ np.skb_seed=$TORTURE_SKB_SEED} panic_on_warn=1 ${TORTURE_ARGS:-}"
 	boot_checks torture
 	guest_checks torture
 	log_clean torture
 	sanitizer_report torture
 	kmemleak_report torture
 	np_timing "boots $(np_since "$t")s"
+}
+
+# summary NAME: what ran and what the bug finders said, in a few lines:
+# the booted kernel and its debug options, the fuzzer's operations and
+# seed, the skb frames, the reports found.
+summary()
+{
+	local reports leaks
+
+	log "kernel $(dom0_log "$1" | sed -n 's/^NPINFO kernel //p' | head -n 1)," \
+		"debug options: $(dom0_log "$1" |
+			sed -n 's/^NPINFO debug-option //p' | tr '\n' ' ')"
+	dom0_log "$1" | sed -n 's/^NPINFO fuzz \(seed=\|done: \)/fuzzer: \1/p' |
+		sed 's/^/torture: /'
+	dom0_log "$1" | sed -n 's/^NPINFO randframes \(seed=\|total: \)/skb frames: \1/p' |
+		sed 's/^/torture: /'
+	leaks=$(grep -c '^  | unreferenced object' "$WORK/$1.kmemleak" 2>/dev/null || :)
+	reports=$(kernel_log "$1" | grep -cE "$BAD_LOG" || :)
+	log "reports found: ${reports:-0} in the kernel log, ${leaks:-0} kmemleak"
 }
 
 # --- main ----------------------------------------------------------------------
@@ -251,6 +346,7 @@ esac
 modules
 initramfs
 torture_boot
+summary torture
 np_timing "total $(np_since "$t_all")s"
 
 if [ "$NP_FAILED" -eq 0 ] && [ "${TORTURE_KEEP:-0}" != 1 ] &&

@@ -247,8 +247,9 @@ random()
 {
 	local r0 r1 rc line refused
 
-	echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6
-	echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6
+	# A kernel without IPv6 (the debug kernel) sends no such frames.
+	echo 1 2>/dev/null > /proc/sys/net/ipv6/conf/default/disable_ipv6
+	echo 1 2>/dev/null > /proc/sys/net/ipv6/conf/all/disable_ipv6
 	setup 1 || return 1
 	np_check mtu-max "cannot set npv0's MTU to 65517" \
 		ip link set npv0 mtu 65517 || return 1
@@ -271,6 +272,9 @@ random()
 		sh -c 'rmmod np_vnic && rmmod skb_guard'
 	np_dmesg_clean kernel-log-clean
 }
+
+# tests/guest/plan-torture.sh sources this file for random() alone.
+[ -z "${NP_SKBG_LIB:-}" ] || return 0
 
 case "${NP_MODE:-}" in
 guarded)	guarded ;;
