@@ -212,7 +212,7 @@ CRASH_LOG='Kernel panic - not syncing|Panic on CPU|Dom(ain )?0 crashed'
 # /init and whether a crash ended it.
 boot_wait()
 {
-	local name running pid
+	local name running pid rc
 
 	while :; do
 		running=
@@ -220,10 +220,10 @@ boot_wait()
 			eval "pid=\$pid_$name"
 			[ -n "$pid" ] || continue
 			if ! kill -0 "$pid" 2>/dev/null; then
-				set +e
-				wait "$pid"
-				eval "rc_$name=$?"
-				set -e
+				# Callers run with or without errexit: keep theirs.
+				rc=0
+				wait "$pid" || rc=$?
+				eval "rc_$name=$rc"
 				eval "t_$name=\$(np_since \$t0_$name)"
 				eval "pid_$name="
 				continue

@@ -102,6 +102,56 @@ np_summary() {
 	[ "$NP_FAILED" -eq 0 ]
 }
 
+# A results table: checks counted per row (a release) and column, for
+# matrix.sh and patches-check.sh. np_tab_mark ROW COL ok|fail
+np_tab_mark() {
+	local v="m_${1}_$2_$3"
+
+	eval "$v=\$(( \${$v:-0} + 1 ))"
+}
+
+# np_tab_na ROW COL WHY: the column was not run for ROW, and why.
+np_tab_na() {
+	eval "na_${1}_$2=\$3"
+}
+
+# np_tab_check ROW COL NAME CMD...: one check (ROW/NAME), counted in COL.
+np_tab_check() {
+	local row=$1 col=$2 name=$3
+
+	shift 3
+	if "$@"; then
+		np_ok "$row/$name"
+		np_tab_mark "$row" "$col" ok
+	else
+		np_fail "$row/$name"
+		np_tab_mark "$row" "$col" fail
+	fi
+}
+
+# np_tab_fail ROW COL NAME DETAIL: a check that failed without a command.
+np_tab_fail() {
+	np_fail "$1/$3: $4"
+	np_tab_mark "$1" "$2" fail
+}
+
+# np_tab_cell ROW COL [NA_PREFIX]: the cell's text: "FAIL f/n", "ok n",
+# NA_PREFIX and the reason it was not run, or "not run".
+np_tab_cell() {
+	local ok fail why
+
+	eval "ok=\${m_${1}_$2_ok:-0} fail=\${m_${1}_$2_fail:-0} why=\${na_${1}_$2:-}"
+	if [ "$fail" -gt 0 ]; then
+		echo "FAIL $fail/$((ok + fail))"
+	elif [ "$ok" -gt 0 ]; then
+		echo "ok $ok"
+	elif [ -n "$why" ]; then
+		echo "${3:-}$why"
+	else
+		echo "not run"
+	fi
+}
+
 # Releases (scripts/releases). np_releases prints their names;
 # np_release NAME sets REL_NAME, REL_DEBIAN, REL_SUITES, REL_XEN and
 # REL_UPGRADE, or fails for a release the table does not have.

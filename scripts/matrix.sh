@@ -62,43 +62,6 @@ log()
 	echo "matrix: $*"
 }
 
-# Per release and column: checks passed and failed, or why it cannot apply.
-# mark REL COL ok|fail
-mark()
-{
-	local v="m_${1}_$2_$3"
-
-	eval "$v=\$(( \${$v:-0} + 1 ))"
-}
-
-# na REL COL WHY: the column does not apply to this release.
-na()
-{
-	eval "na_${1}_$2=\$3"
-}
-
-# mcheck REL COL NAME CMD...: one check, counted in REL's COL.
-mcheck()
-{
-	local rel=$1 col=$2 name=$3
-
-	shift 3
-	if "$@"; then
-		np_ok "$rel/$name"
-		mark "$rel" "$col" ok
-	else
-		np_fail "$rel/$name"
-		mark "$rel" "$col" fail
-	fi
-}
-
-# mfail REL COL NAME DETAIL: a check that failed without a command.
-mfail()
-{
-	np_fail "$1/$3: $4"
-	mark "$1" "$2" fail
-}
-
 # column NAME: which column a guest check of the dom0 boot counts in.
 column()
 {
@@ -214,13 +177,13 @@ release_run()
 		KVER2 deb IRD line TOOLS_ROOT TOOLS_VERSION
 
 	t_rel=$(np_now)
-	np_release "$rel" || { mfail "$rel" build release "not in scripts/releases"; return; }
+	np_release "$rel" || { np_tab_fail "$rel" build release "not in scripts/releases"; return; }
 	echo "=== $rel"
 
 	# The root, as an operator's dom0 has it before the package.
 	t=$(np_now)
 	root_env=$("$SRCDIR/scripts/release-root.sh" "$rel" 2>> "$WORK/setup.log") || {
-		mfail "$rel" build root "scripts/release-root.sh $rel failed (log: $WORK/setup.log)"
+		np_tab_fail "$rel" build root "scripts/release-root.sh $rel failed (log: $WORK/setup.log)"
 		return
 	}
 	eval "$root_env"
@@ -239,32 +202,32 @@ release_run()
 	t=$(np_now)
 	deb=/tmp/${DEB##*/}
 	cp "$DEB" "$ROOT$deb"
-	mcheck "$rel" install apt-install in_root "$ROOT" apt-get install -y "$deb"
+	np_tab_check "$rel" install apt-install in_root "$ROOT" apt-get install -y "$deb"
 	rm -f "$ROOT$deb"
-	mcheck "$rel" build dkms-built \
+	np_tab_check "$rel" build dkms-built \
 		test -n "$(ls "$ROOT/var/lib/dkms/nopanic/$VERSION/$KVER"/*/module/xen-evtchn.ko* 2>/dev/null)"
-	mcheck "$rel" install "dkms-status-installed($KVER)" \
+	np_tab_check "$rel" install "dkms-status-installed($KVER)" \
 		dkms_installed "$ROOT" "$VERSION" "$KVER"
-	mcheck "$rel" install updates-dkms-is-ours ours_in "$ROOT" "$KVER"
-	mcheck "$rel" install modprobe-resolves-to-dkms \
+	np_tab_check "$rel" install updates-dkms-is-ours ours_in "$ROOT" "$KVER"
+	np_tab_check "$rel" install modprobe-resolves-to-dkms \
 		resolves "$ROOT" "$KVER" "$KVER/updates/dkms/xen-evtchn.ko"
-	mcheck "$rel" install intree-module-kept intree_kept "$ROOT" "$KVER"
+	np_tab_check "$rel" install intree-module-kept intree_kept "$ROOT" "$KVER"
 	np_timing "$rel install $(np_since "$t")s"
 
 	# A second kernel's headers after the package: dkms builds for it.
 	if [ "$REL_UPGRADE" = - ]; then
-		na "$rel" upgrade "done in $UPGRADE_IN's root"
+		np_tab_na "$rel" upgrade "done in $UPGRADE_IN's root"
 	else
 		t=$(np_now)
 		if [ -z "$KVER2" ]; then
-			mfail "$rel" upgrade second-kernel "no kernel behind $REL_UPGRADE"
+			np_tab_fail "$rel" upgrade second-kernel "no kernel behind $REL_UPGRADE"
 		else
-			mcheck "$rel" upgrade "apt-install-$REL_UPGRADE" \
+			np_tab_check "$rel" upgrade "apt-install-$REL_UPGRADE" \
 				in_root "$ROOT" apt-get install -y "$REL_UPGRADE"
-			mcheck "$rel" upgrade dpkg-audit-clean dpkg_clean "$ROOT"
-			mcheck "$rel" upgrade "dkms-status-installed($KVER2)" \
+			np_tab_check "$rel" upgrade dpkg-audit-clean dpkg_clean "$ROOT"
+			np_tab_check "$rel" upgrade "dkms-status-installed($KVER2)" \
 				dkms_installed "$ROOT" "$VERSION" "$KVER2"
-			mcheck "$rel" upgrade "updates-dkms-is-ours($KVER2)" \
+			np_tab_check "$rel" upgrade "updates-dkms-is-ours($KVER2)" \
 				ours_in "$ROOT" "$KVER2"
 		fi
 		np_timing "$rel upgrade $(np_since "$t")s"
@@ -273,14 +236,14 @@ release_run()
 	# The release's dom0, booted with the root's module tree.
 	t=$(np_now)
 	guest_env=$("$SRCDIR/scripts/e2e-guest.sh" "$rel" 2>> "$WORK/setup.log") || {
-		mfail "$rel" load guest "scripts/e2e-guest.sh $rel failed (log: $WORK/setup.log)"
+		np_tab_fail "$rel" load guest "scripts/e2e-guest.sh $rel failed (log: $WORK/setup.log)"
 		guest_env=
 	}
 	if [ -n "$guest_env" ]; then
 		eval "$guest_env"
 		IRD=$WORK/$rel.initramfs
 		tools_env=$("$SRCDIR/scripts/xen-tools.sh" "$rel" 2>> "$WORK/setup.log") ||
-			mfail "$rel" toolstack tools "scripts/xen-tools.sh $rel failed (log: $WORK/setup.log)"
+			np_tab_fail "$rel" toolstack tools "scripts/xen-tools.sh $rel failed (log: $WORK/setup.log)"
 		eval "$tools_env"
 		[ -z "${TOOLS_VERSION:-}" ] || eval "xenv_$rel=\${TOOLS_VERSION%%[+-]*}"
 		if [ -n "$tools_env" ] && skbguard_build "$rel" "$ROOT" "$KVER" &&
@@ -294,16 +257,16 @@ release_run()
 				case $line in
 				"ok $rel/"*)
 					NP_PASSED=$((NP_PASSED + 1))
-					mark "$rel" "$(column "${line#ok "$rel"/}")" ok
+					np_tab_mark "$rel" "$(column "${line#ok "$rel"/}")" ok
 					;;
 				"FAIL $rel/"*)
 					NP_FAILED=$((NP_FAILED + 1))
-					mark "$rel" "$(column "${line#FAIL "$rel"/}")" fail
+					np_tab_mark "$rel" "$(column "${line#FAIL "$rel"/}")" fail
 					;;
 				esac
 			done < <(boot_checks "$rel"; guest_checks "$rel"; log_clean "$rel")
 		else
-			mfail "$rel" load initramfs "cannot build the initramfs (log: $WORK/setup.log)"
+			np_tab_fail "$rel" load initramfs "cannot build the initramfs (log: $WORK/setup.log)"
 		fi
 	fi
 	rm -rf "$WORK/$rel.initramfs"
@@ -311,14 +274,14 @@ release_run()
 
 	# The operator's removal: the in-tree module comes back.
 	t=$(np_now)
-	mcheck "$rel" remove apt-remove in_root "$ROOT" apt-get remove -y nopanic-dkms
-	mcheck "$rel" remove no-updates-dkms \
+	np_tab_check "$rel" remove apt-remove in_root "$ROOT" apt-get remove -y nopanic-dkms
+	np_tab_check "$rel" remove no-updates-dkms \
 		test -z "$(ls "$ROOT/lib/modules/$KVER"/updates/dkms/xen-evtchn.ko* 2>/dev/null)"
-	mcheck "$rel" remove modprobe-resolves-to-intree \
+	np_tab_check "$rel" remove modprobe-resolves-to-intree \
 		resolves "$ROOT" "$KVER" "$KVER/kernel/drivers/xen/xen-evtchn.ko"
-	mcheck "$rel" remove intree-module-pristine intree_pristine "$ROOT" "$KVER"
+	np_tab_check "$rel" remove intree-module-pristine intree_pristine "$ROOT" "$KVER"
 	if [ "$REL_UPGRADE" != - ] && [ -n "${KVER2:-}" ]; then
-		mcheck "$rel" remove "no-updates-dkms($KVER2)" \
+		np_tab_check "$rel" remove "no-updates-dkms($KVER2)" \
 			test -z "$(ls "$ROOT/lib/modules/$KVER2"/updates/dkms/xen-evtchn.ko* 2>/dev/null)"
 		in_root "$ROOT" apt-get purge -y --autoremove "$REL_UPGRADE" \
 			"linux-image-$KVER2" "linux-headers-$KVER2"
@@ -375,9 +338,9 @@ skbguard_build()
 	mkdir -p "$WORK/$rel.skbg"
 	np_skbguard_src "$root$b" || return 1
 	if in_root "$root" make -C "/lib/modules/$kver/build" M="$b" modules; then
-		mcheck "$rel" skbguard build-in-root true
+		np_tab_check "$rel" skbguard build-in-root true
 	else
-		mfail "$rel" skbguard build-in-root "make in the root failed (log: $WORK/setup.log)"
+		np_tab_fail "$rel" skbguard build-in-root "make in the root failed (log: $WORK/setup.log)"
 		return 1
 	fi
 	cp "$root$b"/drivers/net/skb_guard/*.ko "$WORK/$rel.skbg/"
@@ -385,23 +348,6 @@ skbguard_build()
 }
 
 # --- the table ---------------------------------------------------------------
-
-# cell REL COL: what the table shows for one release and column.
-cell()
-{
-	local ok fail why
-
-	eval "ok=\${m_${1}_$2_ok:-0} fail=\${m_${1}_$2_fail:-0} why=\${na_${1}_$2:-}"
-	if [ "$fail" -gt 0 ]; then
-		echo "FAIL $fail/$((ok + fail))"
-	elif [ "$ok" -gt 0 ]; then
-		echo "ok $ok"
-	elif [ -n "$why" ]; then
-		echo "n/a: $why"
-	else
-		echo "not run"
-	fi
-}
 
 # row REL: REL's row of the table, with the date it was measured.
 row()
@@ -414,7 +360,7 @@ row()
 	printf '| %s (%s) | %s | %s | %s |' "$rel" "$REL_DEBIAN" "$kver" \
 		"$xenv" "$(date -u +%Y-%m-%d)"
 	for col in $COLS; do
-		printf ' %s |' "$(cell "$rel" "$col")"
+		printf ' %s |' "$(np_tab_cell "$rel" "$col" "n/a: ")"
 	done
 	echo
 }

@@ -70,47 +70,11 @@ log()
 	echo "patches: $*"
 }
 
-# mark REL COL ok|fail
-mark()
-{
-	local v="m_${1}_$2_$3"
-
-	eval "$v=\$(( \${$v:-0} + 1 ))"
-}
-
-# na REL COL WHY: the column was not run for REL.
-na()
-{
-	eval "na_${1}_$2=\$3"
-}
-
-# pcheck REL COL NAME CMD...: one check, counted in REL's COL.
-pcheck()
-{
-	local rel=$1 col=$2 name=$3
-
-	shift 3
-	if "$@"; then
-		np_ok "$rel/$name"
-		mark "$rel" "$col" ok
-	else
-		np_fail "$rel/$name"
-		mark "$rel" "$col" fail
-	fi
-}
-
-# pfail REL COL NAME DETAIL
-pfail()
-{
-	np_fail "$1/$3: $4"
-	mark "$1" "$2" fail
-}
-
 # pok REL COL NAME [INFO]
 pok()
 {
 	np_ok "$1/$3${4:+ $4}"
-	mark "$1" "$2" ok
+	np_tab_mark "$1" "$2" ok
 }
 
 # lines_to_checks REL COL: ok/FAIL lines on stdin (a helper's output)
@@ -123,7 +87,7 @@ lines_to_checks()
 		case $line in
 		"ok "*)		pok "$rel" "$col" "${line#ok }" ;;
 		"FAIL "*)	np_fail "$rel/${line#FAIL }"
-				mark "$rel" "$col" fail ;;
+				np_tab_mark "$rel" "$col" fail ;;
 		*" passed, "*" failed"*) ;;
 		*)		echo "  $line" ;;
 		esac
@@ -295,14 +259,13 @@ dom0_run()
 	t=$(np_now)
 	boots "$name" "np.mode=patches np.patched_md5=$(md5_of "$RW/patched.ko") np.unpatched_md5=$(md5_of "$RW/unpatched.ko")" \
 		>> "$WORK/setup.log"
-	set +e		# boot_wait (dom0.sh) leaves errexit on
 	np_timing "$rel boot $(np_since "$t")s"
 	cp "$WORK/$name.log" "$RW/console.log"
 	dom0_log "$name" | grep '^NPCTRL ' > "$RW/control.txt"
 	if ! dom0_log "$name" | grep -q '^NPINFO init-reached'; then
-		pfail "$rel" conformance reached-init "no NPINFO init-reached (log: $WORK/$name.log)"
+		np_tab_fail "$rel" conformance reached-init "no NPINFO init-reached (log: $WORK/$name.log)"
 	elif ! dom0_log "$name" | grep -q '^NPINFO patched-done'; then
-		pfail "$rel" conformance patched-run "did not finish (log: $WORK/$name.log)"
+		np_tab_fail "$rel" conformance patched-run "did not finish (log: $WORK/$name.log)"
 	fi
 	while IFS= read -r line; do
 		case $line in
@@ -310,12 +273,12 @@ dom0_run()
 					pok "$rel" "$COL" "${line#NPTEST ok }" ;;
 		"NPTEST FAIL "*)	col_of "${line#NPTEST FAIL }"
 					np_fail "$rel/${line#NPTEST FAIL }"
-					mark "$rel" "$COL" fail ;;
+					np_tab_mark "$rel" "$COL" fail ;;
 		esac
 	done < <(dom0_log "$name" | grep '^NPTEST ')
 	if ! dom0_log "$name" | grep -q '^NPTEST ok control/hardening-fails'; then
 		dom0_log "$name" | grep -q '^NPTEST .* control/hardening-fails' ||
-			pfail "$rel" control hardening-fails "the control did not report (log: $WORK/$name.log)"
+			np_tab_fail "$rel" control hardening-fails "the control did not report (log: $WORK/$name.log)"
 	fi
 }
 
@@ -341,14 +304,14 @@ release_run()
 		ROOT RKVER KVER guest_env ok img_src hdr_src
 
 	t_rel=$(np_now)
-	np_release "$rel" || { pfail "$rel" applies release "not in scripts/releases"; return; }
+	np_release "$rel" || { np_tab_fail "$rel" applies release "not in scripts/releases"; return; }
 	echo "=== $rel"
 	RW=$WORK/$rel
 	mkdir -p "$RW"
 
 	t=$(np_now)
 	tree_env=$("$SRCDIR/scripts/kernel-tree.sh" "$rel" 2>> "$WORK/setup.log") || {
-		pfail "$rel" applies tree "scripts/kernel-tree.sh $rel failed (log: $WORK/setup.log)"
+		np_tab_fail "$rel" applies tree "scripts/kernel-tree.sh $rel failed (log: $WORK/setup.log)"
 		return
 	}
 	eval "$tree_env"
@@ -356,14 +319,14 @@ release_run()
 	np_timing "$rel tree $(np_since "$t")s (linux-source-$KSRC_LINE $KSRC_VERSION)"
 	PDIR=$SRCDIR/patches/$KSRC_LINE
 	if [ ! -f "$PDIR/series" ]; then
-		pfail "$rel" applies series "no patches/$KSRC_LINE/series"
+		np_tab_fail "$rel" applies series "no patches/$KSRC_LINE/series"
 		return
 	fi
 
 	# The release's root: its kernel, headers and compiler.
 	t=$(np_now)
 	eval "$("$SRCDIR/scripts/release-root.sh" "$rel" 2>> "$WORK/setup.log")" || {
-		pfail "$rel" builds root "scripts/release-root.sh $rel failed (log: $WORK/setup.log)"
+		np_tab_fail "$rel" builds root "scripts/release-root.sh $rel failed (log: $WORK/setup.log)"
 		return
 	}
 	KVER=$RKVER
@@ -371,8 +334,8 @@ release_run()
 
 	# The series against the tree.
 	t=$(np_now)
-	pcheck "$rel" applies series-complete series_complete "$PDIR"
-	pcheck "$rel" applies "cover-letters-name-$KSRC_VERSION" \
+	np_tab_check "$rel" applies series-complete series_complete "$PDIR"
+	np_tab_check "$rel" applies "cover-letters-name-$KSRC_VERSION" \
 		covers_name "$PDIR" "$KSRC_VERSION"
 	# The image's and the headers' version is that of the linux source
 	# package they were built from (the signed image's own source is
@@ -384,24 +347,24 @@ release_run()
 	if [ "$img_src" = "$KSRC_VERSION" ] && [ "$hdr_src" = "$KSRC_VERSION" ]; then
 		pok "$rel" applies "source-is-the-dom0-kernel's" "linux $img_src"
 	else
-		pfail "$rel" applies "source-is-the-dom0-kernel's" \
+		np_tab_fail "$rel" applies "source-is-the-dom0-kernel's" \
 			"linux-source $KSRC_VERSION, dom0 kernel $KVER $img_src, headers $hdr_src"
 	fi
 	cp "$TREE/drivers/xen/evtchn.c" "$RW/evtchn.unpatched.c"
 	# The Debian kernel team's way: quilt, from the series file.
-	pcheck "$rel" applies quilt-push-a quilt_applies "$TREE" "$PDIR"
+	np_tab_check "$rel" applies quilt-push-a quilt_applies "$TREE" "$PDIR"
 	ok=1
 	for p in $(series_patches "$PDIR"); do
 		if git -C "$TREE" am -q --keep-cr "$PDIR/$p" >> "$WORK/setup.log" 2>&1; then
 			pok "$rel" applies "git-am($p)"
 		else
-			pfail "$rel" applies "git-am($p)" "does not apply (log: $WORK/setup.log)"
+			np_tab_fail "$rel" applies "git-am($p)" "does not apply (log: $WORK/setup.log)"
 			git -C "$TREE" am --abort > /dev/null 2>&1
 			ok=
 			break
 		fi
-		pcheck "$rel" checkpatch "checkpatch($p)" checkpatch "$TREE" "$PDIR/$p"
-		pcheck "$rel" checkpatch "fixes-tags-known($p)" fixes_known "$PDIR/$p"
+		np_tab_check "$rel" checkpatch "checkpatch($p)" checkpatch "$TREE" "$PDIR/$p"
+		np_tab_check "$rel" checkpatch "fixes-tags-known($p)" fixes_known "$PDIR/$p"
 	done
 	np_timing "$rel apply+checkpatch $(np_since "$t")s"
 	cp "$TREE/drivers/xen/evtchn.c" "$RW/evtchn.patched.c"
@@ -413,19 +376,19 @@ release_run()
 			check "$KSRC_LINE" 2>> "$WORK/setup.log")
 		np_timing "$rel generated $(np_since "$t")s"
 	else
-		pfail "$rel" generated net-series "no patches/$KSRC_LINE/net or scripts/patches-net.sh"
+		np_tab_fail "$rel" generated net-series "no patches/$KSRC_LINE/net or scripts/patches-net.sh"
 	fi
 
 	# Builds: the driver for the dom0 kernel, pristine and patched.
 	t=$(np_now)
-	pcheck "$rel" builds "xen-evtchn.ko-unpatched($KVER)" \
+	np_tab_check "$rel" builds "xen-evtchn.ko-unpatched($KVER)" \
 		build_evtchn "$rel" "$ROOT" "$KVER" "$RW/evtchn.unpatched.c" "$RW/unpatched.ko"
-	pcheck "$rel" builds "xen-evtchn.ko-patched($KVER)" \
+	np_tab_check "$rel" builds "xen-evtchn.ko-patched($KVER)" \
 		build_evtchn "$rel" "$ROOT" "$KVER" "$RW/evtchn.patched.c" "$RW/patched.ko"
 	if [ -f "$RW/patched.ko" ] && [ -f "$RW/unpatched.ko" ]; then
-		pcheck "$rel" builds "xen-evtchn-W=1-no-new-warning" \
+		np_tab_check "$rel" builds "xen-evtchn-W=1-no-new-warning" \
 			no_new_warnings "$RW/patched.ko" "$RW/unpatched.ko"
-		pcheck "$rel" builds "patched-differs-from-unpatched" \
+		np_tab_check "$rel" builds "patched-differs-from-unpatched" \
 			test "$(md5_of "$RW/patched.ko")" != "$(md5_of "$RW/unpatched.ko")"
 	fi
 	if [ -n "$ok" ] && [ -x "$SRCDIR/scripts/patches-net.sh" ]; then
@@ -436,11 +399,11 @@ release_run()
 
 	# KUnit, in the patched tree.
 	if ! kunit_wanted "$rel"; then
-		na "$rel" kunit "skipped (PATCHES_KUNIT)"
+		np_tab_na "$rel" kunit "skipped (PATCHES_KUNIT)"
 		NP_SKIPPED=$((NP_SKIPPED + 1))
 		echo "skip $rel/kunit: not in PATCHES_KUNIT=${PATCHES_KUNIT:-}"
 	elif [ -z "$ok" ]; then
-		pfail "$rel" kunit net "the series did not apply"
+		np_tab_fail "$rel" kunit net "the series did not apply"
 	elif [ -x "$SRCDIR/scripts/patches-net.sh" ]; then
 		t=$(np_now)
 		lines_to_checks "$rel" kunit < <("$SRCDIR/scripts/patches-net.sh" \
@@ -451,16 +414,16 @@ release_run()
 	# The dom0.
 	t=$(np_now)
 	if [ ! -f "$RW/patched.ko" ] || [ ! -f "$RW/unpatched.ko" ]; then
-		pfail "$rel" conformance dom0 "no modules to boot with"
+		np_tab_fail "$rel" conformance dom0 "no modules to boot with"
 	elif ! guest_env=$("$SRCDIR/scripts/e2e-guest.sh" "$rel" 2>> "$WORK/setup.log"); then
-		pfail "$rel" conformance guest "scripts/e2e-guest.sh $rel failed (log: $WORK/setup.log)"
+		np_tab_fail "$rel" conformance guest "scripts/e2e-guest.sh $rel failed (log: $WORK/setup.log)"
 	else
 		eval "$guest_env"
 		if patches_initramfs "$RW/initramfs" >> "$WORK/setup.log" 2>&1; then
 			np_timing "$rel guest $(np_since "$t")s"
 			dom0_run "$rel"
 		else
-			pfail "$rel" conformance initramfs "cannot build it (log: $WORK/setup.log)"
+			np_tab_fail "$rel" conformance initramfs "cannot build it (log: $WORK/setup.log)"
 		fi
 		rm -rf "$RW/initramfs"
 	fi
@@ -473,22 +436,6 @@ release_run()
 
 # --- the table ---------------------------------------------------------------
 
-cell()
-{
-	local ok fail why
-
-	eval "ok=\${m_${1}_$2_ok:-0} fail=\${m_${1}_$2_fail:-0} why=\${na_${1}_$2:-}"
-	if [ "$fail" -gt 0 ]; then
-		echo "FAIL $fail/$((ok + fail))"
-	elif [ "$ok" -gt 0 ]; then
-		echo "ok $ok"
-	elif [ -n "$why" ]; then
-		echo "$why"
-	else
-		echo "not run"
-	fi
-}
-
 row()
 {
 	local rel=$1 col l v
@@ -496,7 +443,7 @@ row()
 	eval "l=\${line_$rel:-?} v=\${srcv_$rel:-?}"
 	printf '| %s | %s | %s |' "$l" "$rel" "$v"
 	for col in $COLS; do
-		printf ' %s |' "$(cell "$rel" "$col")"
+		printf ' %s |' "$(np_tab_cell "$rel" "$col")"
 	done
 	echo
 }
