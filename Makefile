@@ -60,11 +60,18 @@ demo:
 fuzz:
 	@scripts/e2e.sh fuzz
 
-# Our xen-evtchn on a debug dom0 kernel (scripts/debug-kernel.sh: KFENCE,
-# lockdep, debugobjects, kmemleak, UBSAN), panic_on_warn=1. Not part of
-# make check (the first run builds a kernel).
+# Our xen-evtchn and the skb guard on a debug dom0 kernel
+# (scripts/debug-kernel.sh: KFENCE, lockdep, debugobjects, kmemleak,
+# UBSAN), panic_on_warn=1: conformance, stress, hardening, the fuzzer
+# (TORTURE_FUZZ_N, TORTURE_FUZZ_SEED) and random frames. The first run
+# builds the kernel. make check runs torture-ci: the same boot shorter,
+# or without a cached debug kernel the fuzzer and frames on the
+# production kernel.
 torture:
 	@scripts/torture.sh
+
+torture-ci:
+	@scripts/torture.sh --ci
 
 # The operator's flow on every Debian release (scripts/releases), each in
 # its own root and its own Xen dom0: RELEASES="trixie sid" for some.
@@ -99,4 +106,4 @@ deb:
 	@scripts/deb.sh
 
 .PHONY: all modules install clean check-build kunit e2e e2e-skbguard e2e-toolstack \
-	demo fuzz skbguard-random torture matrix patches-check readme-matrix bench check dkms-source deb
+	demo fuzz skbguard-random torture torture-ci matrix patches-check readme-matrix bench check dkms-source deb

@@ -8,7 +8,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-tiers=${NOPANIC_TIERS:-"check-build kunit e2e e2e-skbguard e2e-toolstack matrix patches-check"}
+tiers=${NOPANIC_TIERS:-"check-build kunit e2e e2e-skbguard e2e-toolstack torture matrix patches-check"}
 total_pass=0
 total_fail=0
 total_skip=0
@@ -22,6 +22,7 @@ for tier in $tiers; do
 	e2e)		cmd=("$NP_TOP/scripts/e2e.sh" e2e) ;;
 	e2e-skbguard)	cmd=("$NP_TOP/scripts/e2e-skbguard.sh") ;;
 	e2e-toolstack)	cmd=("$NP_TOP/scripts/e2e-toolstack.sh") ;;
+	torture)	cmd=("$NP_TOP/scripts/torture.sh" --ci) ;;
 	matrix)		cmd=("$NP_TOP/scripts/matrix.sh") ;;
 	# Every line's series, but the net KUnit suite (a UML kernel build
 	# per line) on Debian 12's line only: make patches-check runs it on
