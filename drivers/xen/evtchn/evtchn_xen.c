@@ -225,15 +225,20 @@ static enum npev_release npev_xen_release(struct npev_port *p)
 #else
 	/*
 	 * This kernel closes the port itself when it unmaps it, and hits a BUG
-	 * if Xen refuses. Let it only if the port is open; otherwise remove
-	 * our handler and leave the dead mapping alone.
+	 * if Xen refuses. Let it only if the port is open; otherwise leave the
+	 * dead mapping alone. Our handler goes first: freeing it waits for a
+	 * running handler, and between asking Xen and the kernel's close a
+	 * root process can still close the port through privcmd (found by
+	 * tests/evtchn-fuzz on a debug kernel), so that window is kept to
+	 * the two hypercalls and the mapping lock. The mapping is refcounted
+	 * (npev_xen_attach()): dropping the last reference unmaps and closes.
 	 */
+	free_irq(p->irq, p);
 	if (!npev_xen_port_open(p->port)) {
-		free_irq(p->irq, p);
 		npev_xen_quarantine(p);
 		return NPEV_RELEASE_QUARANTINED;
 	}
-	unbind_from_irqhandler(p->irq, p);
+	evtchn_put(p->port);
 	return NPEV_RELEASED;
 #endif
 }
