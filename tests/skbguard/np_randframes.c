@@ -7,9 +7,13 @@
  * Usage: np_randframes [-t TXIF] [-r RXIF] [-s SEED] [-R ROUNDS] [-n N]
  *
  * Per round: RXIF's MTU set to a random value (68 .. 65517), then N frames
- * of random length (60 .. TXIF's MTU + 14, TXIF at np_vnic's largest MTU)
- * sent on TXIF, each marked with the run, round and index, and a last
- * 60-byte fence frame, which always fits. Frames go through np_vnic in
+ * of random length (0 .. 65535, weighted to the receiver's limit and both ends)
+ * sent on TXIF (at np_vnic's largest MTU), each marked with the run, round
+ * and index, and a last 60-byte fence frame, which always fits. Lengths
+ * the socket layer must refuse never reach np_vnic: shorter than an
+ * Ethernet header (EINVAL) or longer than TXIF's MTU + 14 (EMSGSIZE).
+ * Runts too short to carry the marker (14 .. 29 bytes) are recognised by
+ * their addresses and type alone. Frames go through np_vnic in
  * order (one sending CPU, PACKET_QDISC_BYPASS), so once the fence has
  * arrived every frame has either arrived or been refused. RXIF's
  * rx_length_errors and rx_dropped (sysfs) are read around each round.
@@ -18,6 +22,8 @@
  *   - every frame is accounted for: delivered + refused == sent, where
  *     refused is the rise of rx_length_errors, and rx_dropped rose by as
  *     much (the guard drops what it refuses); no frame arrives twice;
+ *   - the socket refuses exactly the lengths it must, with their errno;
+ *     every runt it takes is delivered;
  *   - every frame that must fit (length <= MTU + VLAN_ETH_HLEN, what
  *     np_vnic allocates at least) is delivered;
  *   - the refusals are the long frames: every refused frame is longer
@@ -46,7 +52,8 @@
 
 #define MAGIC		"NPRAND01"
 #define MAX_FRAME	65535
-#define MIN_FRAME	60
+#define MIN_FRAME	60	/* the fence */
+#define MARKED_MIN	(ETH_HLEN + (int)sizeof(struct marker))
 #define MAX_N		512
 #define VLAN_ETH_HLEN	18
 #define RX_MTU_MIN	68
@@ -149,6 +156,7 @@ int main(int argc, char **argv)
 	static unsigned char seen[MAX_N];
 	uint8_t txmac[ETH_ALEN], rxmac[ETH_ALEN];
 	long long sent_all = 0, deliv_all = 0, refused_all = 0;
+	long long runts_all = 0, sock_refused_all = 0;
 	struct sockaddr_ll sll;
 	struct ifreq ifr;
 	cpu_set_t cpus;
@@ -226,6 +234,8 @@ int main(int argc, char **argv)
 		size_t max_del = 0, must_fit;
 		long long le0, dr0, le1, dr1, refused, deliv = 0, dup = 0;
 		long long missing_fit = 0, sent = 0;
+		long long runts = 0, runts_seen = 0, sock_refused = 0;
+		long long sock_wrong = 0;
 		int fence = 0;
 		char name[64];
 
@@ -244,20 +254,55 @@ int main(int argc, char **argv)
 			continue;
 		}
 		must_fit = (size_t)mtu + VLAN_ETH_HLEN;
+		if (maxlen > MAX_FRAME)
+			maxlen = MAX_FRAME;
 		le0 = stat_read(rxif, "rx_length_errors");
 		dr0 = stat_read(rxif, "rx_dropped");
 		memset(seen, 0, sizeof(seen));
 		for (i = 0; i < n; i++) {
-			/* Half near the receiver's limit, half anywhere. */
-			if (rnd() % 2)
-				len[i] = must_fit - 64 + rnd() % 4096;
-			else
-				len[i] = MIN_FRAME + rnd() % (maxlen - MIN_FRAME + 1);
-			if (len[i] < MIN_FRAME)
-				len[i] = MIN_FRAME;
-			if (len[i] > maxlen)
-				len[i] = maxlen;
-			build(len[i], run, r, i, rxmac, txmac);
+			size_t l;
+			ssize_t rc;
+
+			/*
+			 * Three in eight near the receiver's limit, one at
+			 * the bottom (runts), one at the top (around TXIF's
+			 * limit), three anywhere.
+			 */
+			switch (rnd() % 8) {
+			case 0:
+				l = rnd() % 64;
+				break;
+			case 1:
+				l = maxlen - 8 + rnd() % (MAX_FRAME - maxlen + 9);
+				break;
+			case 2: case 3: case 4:
+				l = must_fit - 64 + rnd() % 4096;
+				break;
+			default:
+				l = rnd() % (MAX_FRAME + 1);
+				break;
+			}
+			if (l > MAX_FRAME)
+				l = MAX_FRAME;
+			len[i] = 0;
+			build(l, run, r, i, rxmac, txmac);
+			if (l < ETH_HLEN || l > maxlen) {
+				/* The socket layer's to refuse. */
+				rc = send(tx, frame, l, 0);
+				if (rc < 0 && errno == (l < ETH_HLEN ? EINVAL : EMSGSIZE))
+					sock_refused++;
+				else
+					sock_wrong++;
+				continue;
+			}
+			if (l < (size_t)MARKED_MIN) {
+				if (send(tx, frame, l, 0) == (ssize_t)l)
+					runts++;
+				else
+					sock_wrong++;
+				continue;
+			}
+			len[i] = l;
 			if (send(tx, frame, len[i], 0) != (ssize_t)len[i]) {
 				check(0, "randframes-send", "round %d frame %d (%zu bytes): %s",
 				      r, i, len[i], strerror(errno));
@@ -281,9 +326,16 @@ int main(int argc, char **argv)
 				break;
 			got = recvfrom(rx, buf, sizeof(buf), MSG_TRUNC,
 				       (struct sockaddr *)&from, &fl);
-			if (got < (ssize_t)(ETH_HLEN + sizeof(m)) ||
-			    from.sll_pkttype == PACKET_OUTGOING)
+			if (got < ETH_HLEN || from.sll_pkttype == PACKET_OUTGOING)
 				continue;
+			if (got < MARKED_MIN) {
+				/* A runt: ours by its addresses and type. */
+				if (!memcmp(buf, rxmac, ETH_ALEN) &&
+				    !memcmp(buf + ETH_ALEN, txmac, ETH_ALEN) &&
+				    buf[12] == 0x88 && buf[13] == 0xb5)
+					runts_seen++;
+				continue;
+			}
 			memcpy(&m, buf + ETH_HLEN, sizeof(m));
 			if (memcmp(m.magic, MAGIC, sizeof(m.magic)) ||
 			    m.run != run || m.round != r)
@@ -312,9 +364,14 @@ int main(int argc, char **argv)
 					missing_fit++;
 			}
 		}
-		printf("NPINFO randframes round %d: rx MTU %d, %lld sent, %lld delivered, %lld refused, longest delivered %zu, shortest refused %zu\n",
+		printf("NPINFO randframes round %d: rx MTU %d, %lld sent, %lld delivered, %lld refused, longest delivered %zu, shortest refused %zu; %lld runts sent, %lld seen; %lld refused by the socket\n",
 		       r, mtu, sent, deliv, refused,
-		       max_del, min_ref == SIZE_MAX ? 0 : min_ref);
+		       max_del, min_ref == SIZE_MAX ? 0 : min_ref, runts,
+		       runts_seen, sock_refused);
+		snprintf(name, sizeof(name), "randframes-round-%d-socket", r);
+		check(!sock_wrong && runts_seen == runts, name,
+		      "%lld lengths the socket answered wrongly (want EINVAL below %d bytes, EMSGSIZE above %zu, success between), %lld runts sent, %lld seen",
+		      sock_wrong, ETH_HLEN, maxlen, runts, runts_seen);
 		snprintf(name, sizeof(name), "randframes-round-%d", r);
 		check(fence && !dup && deliv + refused == sent &&
 		      dr1 - dr0 == refused && !missing_fit &&
@@ -325,11 +382,15 @@ int main(int argc, char **argv)
 		      dr1 - dr0, dup, missing_fit, must_fit, max_del,
 		      min_ref == SIZE_MAX ? 0 : min_ref);
 		sent_all += sent;
+		runts_all += runts;
+		sock_refused_all += sock_refused;
 		deliv_all += deliv;
 		refused_all += refused;
 	}
 	printf("NPINFO randframes total: %lld frames sent, %lld delivered, %lld refused and counted\n",
 	       sent_all, deliv_all, refused_all);
+	printf("NPINFO randframes outside the guard: %lld runts (%d .. %d bytes) delivered, %lld lengths refused by the socket layer\n",
+	       runts_all, ETH_HLEN, MARKED_MIN - 1, sock_refused_all);
 	check(refused_all > 0 && deliv_all > 0, "randframes-both-outcomes",
 	      "%lld delivered, %lld refused: the run must see both",
 	      deliv_all, refused_all);
