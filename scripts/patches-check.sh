@@ -460,8 +460,11 @@ t_all=$(np_now)
 np_workdir "${PATCHES_WORK:-}" nopanic-patches
 RELEASES=${*:-$(np_releases)}
 
+# python3-ply and python3-git: the trees' spdxcheck.py imports both, and
+# checkpatch runs it for every patch that adds a file.
 np_need_pkgs qemu-system-x86 busybox-static cpio xz-utils zstd kmod gcc \
-	libc6-dev make git perl quilt python3-ply >> "$WORK/setup.log" 2>&1
+	libc6-dev make git perl quilt python3-ply python3-git \
+	>> "$WORK/setup.log" 2>&1
 
 t=$(np_now)
 if make -C "$SRCDIR/tests" >> "$WORK/setup.log" 2>&1; then
