@@ -22,8 +22,9 @@
 #   fuzz  one boot: tests/evtchn-fuzz on ours (np.mode=fuzz), FUZZ_N
 #         operations from FUZZ_P processes of FUZZ_T threads, FUZZ_SEED
 #         (default: the fuzzer picks one and prints it), ports closed
-#         behind the driver FUZZ_C per mille of the operations; a clean
-#         kernel log. make fuzz.
+#         behind the driver FUZZ_C per mille of the operations (on 6.1
+#         serialized with releases unless FUZZ_RACE=1); a clean kernel
+#         log. make fuzz.
 #   bench one boot, the in-tree module and ours interleaved through
 #         tests/evtchn-bench (np.mode=bench); called by scripts/bench.sh,
 #         which gets the raw figures in BENCH_RAW.
@@ -282,7 +283,7 @@ bench)
 	dom0_log bench | sed -n 's/^NPINFO bench \(drv=\)/\1/p' > "${BENCH_RAW:-$WORK/bench.raw}"
 	;;
 fuzz)
-	boots fuzz "np.mode=fuzz $common np.fuzz_n=${FUZZ_N:-100000} np.fuzz_p=${FUZZ_P:-4} np.fuzz_t=${FUZZ_T:-2} np.fuzz_c=${FUZZ_C:-3} np.fuzz_leaked=${FUZZ_LEAKED:-0}${FUZZ_SEED:+ np.fuzz_seed=$FUZZ_SEED}"
+	boots fuzz "np.mode=fuzz $common np.fuzz_n=${FUZZ_N:-100000} np.fuzz_p=${FUZZ_P:-4} np.fuzz_t=${FUZZ_T:-2} np.fuzz_c=${FUZZ_C:-3}${FUZZ_RACE:+ np.fuzz_race=$FUZZ_RACE} np.fuzz_leaked=${FUZZ_LEAKED:-0}${FUZZ_SEED:+ np.fuzz_seed=$FUZZ_SEED}"
 	boot_checks fuzz
 	guest_checks fuzz
 	log_clean fuzz

@@ -12,6 +12,17 @@
  * on loopback pairs it bound; and now and then a port of its own closed
  * in Xen behind the driver's back through /dev/xen/privcmd.
  *
+ * Closes behind against releases: before 6.5 the kernel's own unmap
+ * closes a released port and BUG()s if Xen refuses, so a close behind
+ * that lands between the driver's question to Xen (is the port still
+ * open?) and that unmap takes dom0 down (README, Known limits). On such
+ * kernels a close behind waits, by default, for the releases in flight
+ * and holds new ones off (a process-shared rwlock: every operation that
+ * may unbind a port or drop a file's last reference holds it for
+ * reading), which keeps the ports closed behind, their quarantine and
+ * take-over in the run without that window. --race-close lets them race
+ * anyway (to reproduce the kernel's BUG); on 6.5+ they always race.
+ *
  * What it checks: no worker dies of a signal; every call answers 0 or an
  * errno the ABI knows; afterwards, with every descriptor closed, the
  * ports the driver has bound are those it had before and Xen's view of
@@ -25,13 +36,17 @@
  * workers is the scheduler's).
  *
  * Usage: evtchn-fuzz [-s seed] [-p procs] [-t threads] [-n ops]
- *                    [-c close-behind per mille] [--allow-leaked N]
+ *                    [-c close-behind per mille] [--race-close]
+ *                    [--allow-leaked N]
  */
+
+#define _GNU_SOURCE	/* close_range(), pthread_rwlockattr_setkind_np() */
 
 #include "evtchn_abi.h"
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #define SLOTS		6	/* descriptors per process */
@@ -44,6 +59,7 @@ struct fuzz_cfg {
 	int procs, threads;
 	long ops;			/* over the whole run */
 	int close_behind;		/* per mille of operations */
+	bool race_close;		/* --race-close */
 	int allow_leaked;
 };
 
@@ -65,6 +81,21 @@ struct fuzz_stats {
 };
 
 static struct fuzz_stats *stats;	/* shared with the parent (mmap) */
+
+/* Closes behind against releases (see the top); NULL: they race. */
+static pthread_rwlock_t *release_lock;	/* shared by every process */
+
+static void release_begin(void)
+{
+	if (release_lock)
+		pthread_rwlock_rdlock(release_lock);
+}
+
+static void release_end(void)
+{
+	if (release_lock)
+		pthread_rwlock_unlock(release_lock);
+}
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
 /* In a forked child: its parent's other threads may hold any lock. */
 static bool in_child;
@@ -196,8 +227,11 @@ static void op_open(struct worker *w)
 	old = slot_fd[i];
 	slot_fd[i] = fd;
 	pthread_mutex_unlock(&slot_lock);
-	if (old >= 0)
+	if (old >= 0) {
+		release_begin();
 		close(old);
+		release_end();
+	}
 }
 
 static void op_close(struct worker *w)
@@ -208,8 +242,14 @@ static void op_close(struct worker *w)
 	fd = slot_fd[i];
 	slot_fd[i] = -1;
 	pthread_mutex_unlock(&slot_lock);
-	if (fd >= 0)
-		note(w, "close", close(fd) < 0 ? -errno : 0);
+	if (fd >= 0) {
+		int rc;
+
+		release_begin();
+		rc = close(fd) < 0 ? -errno : 0;
+		release_end();
+		note(w, "close", rc);
+	}
 }
 
 static void op_dup(struct worker *w)
@@ -222,8 +262,11 @@ static void op_dup(struct worker *w)
 	if (fd >= 0)
 		slot_fd[j] = fd;
 	pthread_mutex_unlock(&slot_lock);
-	if (old >= 0)
+	if (old >= 0) {
+		release_begin();
 		close(old);
+		release_end();
+	}
 }
 
 static void op_ioctl(struct worker *w, int fd)
@@ -264,7 +307,10 @@ static void op_ioctl(struct worker *w, int fd)
 		note(w, "bind_virq", rc);
 		break;
 	case 5:
-		note(w, "unbind", ev_unbind(fd, pick_port(w)));
+		release_begin();
+		rc = ev_unbind(fd, pick_port(w));
+		release_end();
+		note(w, "unbind", rc);
 		break;
 	case 6:
 		note(w, "notify", ev_notify(fd, pick_port(w)));
@@ -333,9 +379,13 @@ static void op_close_behind(struct worker *w)
 
 	if (!w->nports)
 		return;
+	if (release_lock)
+		pthread_rwlock_wrlock(release_lock);
 	pthread_mutex_lock(&xen_lock);
 	rc = xen_close_port(w->port[below(w, (unsigned int)w->nports)]);
 	pthread_mutex_unlock(&xen_lock);
+	if (release_lock)
+		pthread_rwlock_unlock(release_lock);
 	note(w, "close-behind", rc == -EINVAL ? 0 : rc);
 	st_lock();
 	w->st->close_behind++;
@@ -369,6 +419,10 @@ static void op_fork(struct worker *w)
 			default: op_ioctl(&c, fd); break;
 			}
 		}
+		/* Its exit may drop a file's last reference: a release. */
+		release_begin();
+		close_range(3, ~0U, 0);
+		release_end();
 		_exit(0);
 	}
 	if (pid < 0) {
@@ -457,9 +511,11 @@ static int process_main(int p)
 	}
 	for (t = 0; t < cfg.threads; t++)
 		pthread_join(tid[t], NULL);
+	release_begin();
 	for (i = 0; i < SLOTS; i++)
 		if (slot_fd[i] >= 0)
 			close(slot_fd[i]);
+	release_end();
 	free(w);
 	return 0;
 }
@@ -524,9 +580,42 @@ static int user_ports(void)
 	return n;
 }
 
+/* Does this kernel close a released port itself (before 6.5)? */
+static bool kernel_closes_released_ports(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return true;
+	return major < 6 || (major == 6 && minor < 5);
+}
+
+/* The rwlock in shared memory, writers first: closes behind get their turn. */
+static pthread_rwlock_t *release_lock_new(void)
+{
+	pthread_rwlockattr_t a;
+	pthread_rwlock_t *l;
+
+	l = mmap(NULL, sizeof(*l), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (l == MAP_FAILED)
+		return NULL;
+	pthread_rwlockattr_init(&a);
+	pthread_rwlockattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_rwlockattr_setkind_np(&a,
+				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	if (pthread_rwlock_init(l, &a)) {
+		munmap(l, sizeof(*l));
+		l = NULL;
+	}
+	pthread_rwlockattr_destroy(&a);
+	return l;
+}
+
 static void usage(const char *me)
 {
-	fprintf(stderr, "usage: %s [-s seed] [-p procs] [-t threads] [-n ops] [-c close-behind per mille] [--allow-leaked N]\n",
+	fprintf(stderr, "usage: %s [-s seed] [-p procs] [-t threads] [-n ops] [-c close-behind per mille] [--race-close] [--allow-leaked N]\n",
 		me);
 	exit(2);
 }
@@ -546,6 +635,10 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
+		if (!strcmp(argv[i], "--race-close")) {
+			cfg.race_close = true;
+			continue;
+		}
 		if (!v)
 			usage(argv[0]);
 		if (!strcmp(argv[i], "-s"))
@@ -567,10 +660,23 @@ int main(int argc, char **argv)
 	if (cfg.procs < 1 || cfg.procs > 64 || cfg.threads < 1 ||
 	    cfg.threads > 16 || cfg.ops < 1)
 		usage(argv[0]);
-	np_info("fuzz seed=%llu procs=%d threads=%d ops=%ld close_behind=%d/1000 (replay: %s -s %llu -p %d -t %d -n %ld -c %d)",
+	np_info("fuzz seed=%llu procs=%d threads=%d ops=%ld close_behind=%d/1000 (replay: %s -s %llu -p %d -t %d -n %ld -c %d%s)",
 		(unsigned long long)cfg.seed, cfg.procs, cfg.threads, cfg.ops,
 		cfg.close_behind, argv[0], (unsigned long long)cfg.seed,
-		cfg.procs, cfg.threads, cfg.ops, cfg.close_behind);
+		cfg.procs, cfg.threads, cfg.ops, cfg.close_behind,
+		cfg.race_close ? " --race-close" : "");
+	if (cfg.close_behind && !cfg.race_close &&
+	    kernel_closes_released_ports()) {
+		release_lock = release_lock_new();
+		if (!release_lock) {
+			np_fail("fuzz-setup", "the release lock: %s",
+				np_err(-errno));
+			return np_finish();
+		}
+		np_info("fuzz: closes behind wait for releases in flight (this kernel's unmap closes released ports; --race-close to let them race)");
+	} else if (cfg.close_behind) {
+		np_info("fuzz: closes behind race with releases");
+	}
 
 	stats = mmap(NULL, sizeof(*stats) * (size_t)cfg.procs,
 		     PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
