@@ -17,10 +17,13 @@
  * that lands between the driver's question to Xen (is the port still
  * open?) and that unmap takes dom0 down (README, Known limits). On such
  * kernels a close behind waits, by default, for the releases in flight
- * and holds new ones off (a process-shared rwlock: every operation that
- * may unbind a port or drop a file's last reference holds it for
- * reading), which keeps the ports closed behind, their quarantine and
- * take-over in the run without that window. --race-close lets them race
+ * and holds new ones off: a process-shared rwlock that every operation
+ * on the driver's descriptors holds for reading. Every one, not only
+ * close and unbind: a call in flight holds a reference to its file, and
+ * when another thread closes the descriptor meanwhile, the end of that
+ * call (a read, a poll) is the file's release. That keeps the ports
+ * closed behind, their quarantine and take-over in the run without the
+ * window. --race-close lets them race
  * anyway (to reproduce the kernel's BUG); on 6.5+ they always race.
  *
  * What it checks: no worker dies of a signal; every call answers 0 or an
@@ -227,11 +230,8 @@ static void op_open(struct worker *w)
 	old = slot_fd[i];
 	slot_fd[i] = fd;
 	pthread_mutex_unlock(&slot_lock);
-	if (old >= 0) {
-		release_begin();
+	if (old >= 0)
 		close(old);
-		release_end();
-	}
 }
 
 static void op_close(struct worker *w)
@@ -242,14 +242,8 @@ static void op_close(struct worker *w)
 	fd = slot_fd[i];
 	slot_fd[i] = -1;
 	pthread_mutex_unlock(&slot_lock);
-	if (fd >= 0) {
-		int rc;
-
-		release_begin();
-		rc = close(fd) < 0 ? -errno : 0;
-		release_end();
-		note(w, "close", rc);
-	}
+	if (fd >= 0)
+		note(w, "close", close(fd) < 0 ? -errno : 0);
 }
 
 static void op_dup(struct worker *w)
@@ -262,11 +256,8 @@ static void op_dup(struct worker *w)
 	if (fd >= 0)
 		slot_fd[j] = fd;
 	pthread_mutex_unlock(&slot_lock);
-	if (old >= 0) {
-		release_begin();
+	if (old >= 0)
 		close(old);
-		release_end();
-	}
 }
 
 static void op_ioctl(struct worker *w, int fd)
@@ -307,10 +298,7 @@ static void op_ioctl(struct worker *w, int fd)
 		note(w, "bind_virq", rc);
 		break;
 	case 5:
-		release_begin();
-		rc = ev_unbind(fd, pick_port(w));
-		release_end();
-		note(w, "unbind", rc);
+		note(w, "unbind", ev_unbind(fd, pick_port(w)));
 		break;
 	case 6:
 		note(w, "notify", ev_notify(fd, pick_port(w)));
@@ -407,6 +395,8 @@ static void op_fork(struct worker *w)
 
 		in_child = true;
 		c.rng ^= 0x9E3779B97F4A7C15ULL;
+		/* Its calls and its exit: held until it is gone. */
+		release_begin();
 		for (k = 0; k < 16; k++) {
 			int fd = pick_fd(&c);
 
@@ -420,7 +410,6 @@ static void op_fork(struct worker *w)
 			}
 		}
 		/* Its exit may drop a file's last reference: a release. */
-		release_begin();
 		close_range(3, ~0U, 0);
 		release_end();
 		_exit(0);
@@ -451,21 +440,22 @@ static void one_op(struct worker *w)
 		return;
 	}
 	r = below(w, 100);
+	if (r == 12) {
+		op_fork(w);	/* not under the lock: the child takes it */
+		return;
+	}
+	release_begin();
 	if (r < 6) {
 		op_open(w);
 	} else if (r < 10) {
 		op_close(w);
 	} else if (r < 12) {
 		op_dup(w);
-	} else if (r < 13) {
-		op_fork(w);
 	} else {
 		fd = pick_fd(w);
-		if (fd < 0) {
+		if (fd < 0)
 			op_open(w);
-			return;
-		}
-		if (r < 60)
+		else if (r < 60)
 			op_ioctl(w, fd);
 		else if (r < 75)
 			op_read(w, fd);
@@ -474,6 +464,7 @@ static void one_op(struct worker *w)
 		else
 			op_poll(w, fd);
 	}
+	release_end();
 }
 
 static void *worker_main(void *arg)
