@@ -183,7 +183,8 @@ static void bind_static_never_closed(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, npev_fake_mapped(0));
 	KUNIT_EXPECT_EQ(test, npev_bind_static(u, 11), -EINVAL);
 	KUNIT_EXPECT_EQ(test, npev_bind_static(u, NPEV_FAKE_NR_DEFAULT), -EINVAL);
-	KUNIT_EXPECT_EQ(test, npev_bind_static(u, U32_MAX), -EINVAL);
+	/* Past the interface's last port: the kernel's answer, as in-tree. */
+	KUNIT_EXPECT_EQ(test, npev_bind_static(u, U32_MAX), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, npev_fake.nr_closes, 0U);
 	KUNIT_EXPECT_EQ(test, npev_fake.nr_close_free, 0U);
 	KUNIT_EXPECT_EQ(test, u->nr_ports, 2U);
@@ -313,8 +314,9 @@ static void eoi_of_unknown_or_undelivered_ignored(struct kunit *test)
 }
 
 /*
- * The per-file limit: -EMFILE, counted, and refused before the hypervisor
- * is asked for a port.
+ * The per-file limit binds a restricted file (a deprivileged device
+ * model): -EMFILE, counted, and refused before the hypervisor is asked
+ * for a port.
  */
 static void limit_refuses_with_emfile(struct kunit *test)
 {
@@ -323,15 +325,15 @@ static void limit_refuses_with_emfile(struct kunit *test)
 	struct npev_user *u = npt_user(test, 3);
 
 	KUNIT_ASSERT_EQ(test, npev_fake_make_static(20), 0);
-	KUNIT_EXPECT_EQ(test, npev_bind_unbound(u, 0), 1);
-	KUNIT_EXPECT_EQ(test, npev_bind_virq(u, 1), 2);
-	KUNIT_EXPECT_EQ(test, npev_bind_interdomain(u, 0, 1), 3);
+	KUNIT_ASSERT_EQ(test, npev_restrict_domid(u, 5), 0);
+	KUNIT_EXPECT_EQ(test, npev_bind_interdomain(u, 5, 1), 1);
+	KUNIT_EXPECT_EQ(test, npev_bind_interdomain(u, 5, 2), 2);
+	KUNIT_EXPECT_EQ(test, npev_bind_interdomain(u, 5, 3), 3);
 
-	KUNIT_EXPECT_EQ(test, npev_bind_unbound(u, 0), -EMFILE);
-	KUNIT_EXPECT_EQ(test, npev_bind_virq(u, 2), -EMFILE);
+	KUNIT_EXPECT_EQ(test, npev_bind_interdomain(u, 5, 4), -EMFILE);
 	KUNIT_EXPECT_EQ(test, npev_bind_static(u, 20), -EMFILE);
 	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_LIMIT_REFUSED) - limit,
-			3L);
+			2L);
 	KUNIT_EXPECT_EQ(test, npev_fake_chan(4).allocs, 0U);
 	KUNIT_EXPECT_EQ(test, npev_fake_nr_open(), 4U);	/* 3 + the static */
 	KUNIT_EXPECT_EQ(test, npev_fake_chan(20).attaches, 0U);
@@ -340,13 +342,33 @@ static void limit_refuses_with_emfile(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, npev_unbind(u, 2), 0);
 	KUNIT_EXPECT_EQ(test, npev_bind_static(u, 20), 0);
-	KUNIT_EXPECT_EQ(test, npev_bind_unbound(u, 0), -EMFILE);
+	KUNIT_EXPECT_EQ(test, npev_bind_interdomain(u, 5, 4), -EMFILE);
 	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_LIMIT_REFUSED) - limit,
-			4L);
+			3L);
+}
+
+/*
+ * A trusted opener (not restricted) is not limited, as with the in-tree
+ * driver: xenstored keeps one port per domain. Xen's own answer stands
+ * when it runs out.
+ */
+static void limit_spares_unrestricted(struct kunit *test)
+{
+	long limit = npev_fake_stat(NPEV_STAT_LIMIT_REFUSED);
+	struct npev_user *u = npt_user(test, 3);
+	u32 port;
+
+	npev_fake_set_nr_channels(16);
+	for (port = 1; port < 16; port++)
+		KUNIT_EXPECT_EQ(test, npev_bind_unbound(u, 0), (int)port);
+	KUNIT_EXPECT_EQ(test, npev_bind_unbound(u, 0), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, u->nr_ports, 15U);
+	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_LIMIT_REFUSED), limit);
 }
 
 static struct kunit_case npev_bind_cases[] = {
 	KUNIT_CASE(bind_gets_lowest_free_port),
+	KUNIT_CASE(limit_spares_unrestricted),
 	KUNIT_CASE(bind_hypervisor_error_leaks_nothing),
 	KUNIT_CASE(bind_channels_exhausted),
 	KUNIT_CASE(bind_attach_failure_leaks_nothing),

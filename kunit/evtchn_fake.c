@@ -32,7 +32,7 @@ void npev_fake_reset(void)
 	npev_fake.nr_open = 0;
 	npev_fake.nr_closes = 0;
 	npev_fake.nr_close_free = 0;
-	npev_fake.glue = NPEV_FAKE_GLUE_UNMAP_THEN_CLOSE;
+	npev_fake.nr_kernel_bugs = 0;
 	npev_fake.interdomain_pending = true;
 	npev_fake.alloc_error = 0;
 	npev_fake.alloc_count = 0;
@@ -90,7 +90,7 @@ static int npev_fake_alloc_locked(u32 *port)
 	for (i = 1; i < npev_fake.nr_channels; i++) {
 		struct npev_fake_chan *ch = &npev_fake.chan[i];
 
-		if (ch->state == NPEV_FAKE_FREE) {
+		if (ch->state == NPEV_FAKE_FREE && !ch->busy) {
 			ch->allocs++;
 			ch->peer = 0;
 			ch->virq = 0;
@@ -274,8 +274,8 @@ static bool npev_fake_port_in_use(u32 port)
 	bool used;
 
 	spin_lock_irqsave(&npev_fake.lock, flags);
-	ch = npev_fake_get(port);
-	used = ch && (ch->mapped || ch->foreign);
+	ch = port < NPEV_FAKE_PORTS ? &npev_fake.chan[port] : NULL;
+	used = ch && ((ch->refs && !ch->quarantined) || ch->foreign);
 	spin_unlock_irqrestore(&npev_fake.lock, flags);
 	return used;
 }
@@ -303,18 +303,33 @@ static int npev_fake_attach(struct npev_port *p, const char *name)
 	npev_fake_maybe_yield();
 	spin_lock_irqsave(&npev_fake.lock, flags);
 	ch = npev_fake_get(p->port);
+	if (!ch && p->is_static && p->port < NPEV_FAKE_PORTS)
+		ch = &npev_fake.chan[p->port];	/* set up on demand */
 	if (npev_fake.attach_count) {
 		npev_fake.attach_count--;
 		rc = npev_fake.attach_error;
 		/* The glue: on failure, close the port if it is still open. */
 		if (!p->is_static && ch && ch->state != NPEV_FAKE_FREE)
 			npev_fake_close_locked(p->port);
-	} else if (!ch || ch->state == NPEV_FAKE_FREE) {
+	} else if (!ch) {
+		rc = -ENOMEM;	/* past the interface's last port */
+	} else if (ch->quarantined && !ch->mapped && ch->state != NPEV_FAKE_FREE) {
+		/* The glue adopts its quarantined mapping and its reference. */
+		ch->quarantined = false;
+		ch->mapped = p;
+		ch->masked = false;
+		ch->attaches++;
+		p->irq = NPEV_FAKE_IRQ_BASE + p->port;
+		atomic_long_dec(&npev_stats[NPEV_STAT_QUARANTINED_PORTS]);
+		npev_stat_inc(NPEV_STAT_QUARANTINE_REUSED);
+	} else if (ch->state == NPEV_FAKE_FREE) {
 		rc = -EINVAL;	/* nothing in Xen to bind to */
-	} else if (ch->mapped || ch->foreign) {
+	} else if (ch->refs || ch->foreign) {
 		rc = -EBUSY;
 	} else {
 		ch->mapped = p;
+		ch->refs = 1;
+		ch->is_static = p->is_static;
 		ch->masked = false;
 		ch->attaches++;
 		p->irq = NPEV_FAKE_IRQ_BASE + p->port;
@@ -335,66 +350,81 @@ static void npev_fake_hook(struct npev_port *p, enum npev_fake_phase ph)
 		hook(p, ph, npev_fake.release_hook_data);
 }
 
-static enum npev_release npev_fake_release(struct npev_port *p)
+static bool npev_fake_detach(struct npev_port *p)
 {
 	struct npev_fake_chan *ch;
-	enum npev_release res;
 	unsigned long flags;
 
-	/* disable_irq() waits for a running handler */
-	npev_fake_might_sleep("release");
+	/* free_irq() waits for a running handler */
+	npev_fake_might_sleep("detach");
 	npev_fake_maybe_yield();
-	npev_fake_hook(p, NPEV_FAKE_BEFORE_UNMAP);
+	npev_fake_hook(p, NPEV_FAKE_BEFORE_DETACH);
 
 	spin_lock_irqsave(&npev_fake.lock, flags);
-	ch = npev_fake_get(p->port);
+	ch = p->port < NPEV_FAKE_PORTS ? &npev_fake.chan[p->port] : NULL;
 	if (!ch || ch->mapped != p) {
 		/* The kernel maps the port elsewhere: touch nothing. */
 		spin_unlock_irqrestore(&npev_fake.lock, flags);
-		return NPEV_RELEASE_LOST;
+		return false;
 	}
-
-	if (npev_fake.glue == NPEV_FAKE_GLUE_UNMAP_THEN_CLOSE) {
-		ch->mapped = NULL;
-		ch->masked = false;
-		ch->releases++;
-		spin_unlock_irqrestore(&npev_fake.lock, flags);
-
-		/* Unmapped, not closed yet: the window on these kernels. */
-		npev_fake_hook(p, NPEV_FAKE_AFTER_UNMAP);
-		if (p->is_static)
-			return NPEV_RELEASED;
-
-		spin_lock_irqsave(&npev_fake.lock, flags);
-		res = npev_fake_close_locked(p->port) ?
-		      NPEV_RELEASE_CLOSE_FAILED : NPEV_RELEASED;
-		spin_unlock_irqrestore(&npev_fake.lock, flags);
-		npev_fake_hook(p, NPEV_FAKE_AFTER_CLOSE);
-		return res;
-	}
-
-	/* NPEV_FAKE_GLUE_CLOSE_THEN_UNMAP */
-	if (!p->is_static && ch->state == NPEV_FAKE_FREE) {
-		/* free_irq() only: the dead mapping stays. */
-		ch->mapped = NULL;
-		ch->foreign = true;
-		ch->releases++;
-		spin_unlock_irqrestore(&npev_fake.lock, flags);
-		return NPEV_RELEASE_QUARANTINED;
-	}
-	if (!p->is_static)
-		npev_fake_close_locked(p->port);
-	spin_unlock_irqrestore(&npev_fake.lock, flags);
-
-	/* Closed in Xen, still mapped in the kernel: the 3.10 window. */
-	npev_fake_hook(p, NPEV_FAKE_AFTER_CLOSE);
-
-	spin_lock_irqsave(&npev_fake.lock, flags);
 	ch->mapped = NULL;
 	ch->masked = false;
 	ch->releases++;
 	spin_unlock_irqrestore(&npev_fake.lock, flags);
-	return NPEV_RELEASED;
+
+	npev_fake_hook(p, NPEV_FAKE_AFTER_DETACH);
+	return true;
+}
+
+/*
+ * The kernel drops one reference to @ch's mapping: at the last, it unmaps
+ * the port and closes it unless static, crashing if Xen has freed it.
+ */
+static void npev_fake_unref_locked(u32 port)
+{
+	struct npev_fake_chan *ch = &npev_fake.chan[port];
+
+	lockdep_assert_held(&npev_fake.lock);
+	if (WARN_ON_ONCE(!ch->refs))
+		return;
+	if (--ch->refs)
+		return;
+	ch->masked = false;
+	ch->quarantined = false;
+	if (ch->is_static)
+		return;
+	if (ch->state == NPEV_FAKE_FREE) {
+		ch->kernel_bugs++;
+		npev_fake.nr_kernel_bugs++;
+		return;
+	}
+	ch->closes++;
+	npev_fake.nr_closes++;
+	npev_fake_free_locked(ch);
+}
+
+static void npev_fake_put(struct npev_port *p)
+{
+	unsigned long flags;
+
+	npev_fake_might_sleep("put");	/* the kernel's mapping mutex */
+	spin_lock_irqsave(&npev_fake.lock, flags);
+	if (p->port < NPEV_FAKE_PORTS)
+		npev_fake_unref_locked(p->port);
+	spin_unlock_irqrestore(&npev_fake.lock, flags);
+	npev_fake_hook(p, NPEV_FAKE_AFTER_PUT);
+}
+
+static void npev_fake_quarantine(struct npev_port *p)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&npev_fake.lock, flags);
+	if (p->port < NPEV_FAKE_PORTS && npev_fake.chan[p->port].refs) {
+		npev_fake.chan[p->port].quarantined = true;
+		atomic_long_inc(&npev_stats[NPEV_STAT_QUARANTINED_PORTS]);
+	}
+	spin_unlock_irqrestore(&npev_fake.lock, flags);
 }
 
 static void npev_fake_eoi_op(struct npev_port *p)
@@ -443,7 +473,9 @@ const struct npev_ops npev_fake_ops = {
 	.port_in_use		= npev_fake_port_in_use,
 	.port_open		= npev_fake_port_open,
 	.attach			= npev_fake_attach,
-	.release		= npev_fake_release,
+	.detach			= npev_fake_detach,
+	.put			= npev_fake_put,
+	.quarantine		= npev_fake_quarantine,
 	.eoi			= npev_fake_eoi_op,
 	.notify			= npev_fake_notify,
 	.nr_channels		= npev_fake_nr_channels,
@@ -457,8 +489,9 @@ int npev_fake_make_static(u32 port)
 	unsigned long flags;
 	int rc = -EINVAL;
 
+	/* Xen makes static ports past those the guest has set up too. */
 	spin_lock_irqsave(&npev_fake.lock, flags);
-	ch = npev_fake_get(port);
+	ch = port < NPEV_FAKE_PORTS ? &npev_fake.chan[port] : NULL;
 	if (port && ch && ch->state == NPEV_FAKE_FREE) {
 		ch->state = NPEV_FAKE_STATIC;
 		npev_fake.nr_open++;
@@ -560,6 +593,7 @@ struct npev_port *npev_fake_steal_mapping(u32 port)
 	if (ch) {
 		p = ch->mapped;
 		ch->mapped = NULL;
+		ch->refs = 0;
 		ch->foreign = true;
 	}
 	spin_unlock_irqrestore(&npev_fake.lock, flags);
@@ -575,6 +609,64 @@ void npev_fake_map_foreign(u32 port, bool on)
 	ch = npev_fake_get(port);
 	if (ch)
 		ch->foreign = on;
+	spin_unlock_irqrestore(&npev_fake.lock, flags);
+}
+
+int npev_fake_holder_get(u32 port)
+{
+	struct npev_fake_chan *ch;
+	unsigned long flags;
+	int rc = -ENOENT;
+
+	spin_lock_irqsave(&npev_fake.lock, flags);
+	ch = port < NPEV_FAKE_PORTS ? &npev_fake.chan[port] : NULL;
+	if (ch && ch->refs) {
+		ch->refs++;
+		ch->holders++;
+		rc = 0;
+	}
+	spin_unlock_irqrestore(&npev_fake.lock, flags);
+	return rc;
+}
+
+void npev_fake_holder_put(u32 port)
+{
+	struct npev_fake_chan *ch;
+	unsigned long flags;
+
+	spin_lock_irqsave(&npev_fake.lock, flags);
+	ch = port < NPEV_FAKE_PORTS ? &npev_fake.chan[port] : NULL;
+	if (ch && !WARN_ON_ONCE(!ch->holders)) {
+		ch->holders--;
+		npev_fake_unref_locked(port);
+	}
+	spin_unlock_irqrestore(&npev_fake.lock, flags);
+}
+
+bool npev_fake_holder_send(u32 port)
+{
+	struct npev_fake_chan *ch;
+	unsigned long flags;
+	bool delivered = false;
+
+	spin_lock_irqsave(&npev_fake.lock, flags);
+	ch = npev_fake_get(port);
+	if (ch) {
+		ch->sends++;
+		if (ch->state == NPEV_FAKE_INTERDOMAIN && ch->peer)
+			delivered = npev_fake_fire_locked(ch->peer);
+	}
+	spin_unlock_irqrestore(&npev_fake.lock, flags);
+	return delivered;
+}
+
+void npev_fake_set_busy(u32 port, bool busy)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&npev_fake.lock, flags);
+	if (port < NPEV_FAKE_PORTS)
+		npev_fake.chan[port].busy = busy;
 	spin_unlock_irqrestore(&npev_fake.lock, flags);
 }
 

@@ -37,26 +37,11 @@ enum npev_fake_state {
 	NPEV_FAKE_STATIC,		/* made by Xen, never allocated here */
 };
 
-/* How release() behaves, i.e. which kernel the Xen glue runs on. */
-enum npev_fake_glue {
-	/*
-	 * Kernels with static event channels (6.5+): the kernel unmaps the
-	 * port without closing it, then the glue closes it: NPEV_RELEASED,
-	 * or NPEV_RELEASE_CLOSE_FAILED if the port is already free.
-	 */
-	NPEV_FAKE_GLUE_UNMAP_THEN_CLOSE,
-	/*
-	 * Older kernels (6.1): the kernel closes the port, then unmaps it; a
-	 * port already free is quarantined (handler removed, mapping left).
-	 */
-	NPEV_FAKE_GLUE_CLOSE_THEN_UNMAP,
-};
-
-/* Where release() calls npev_fake.release_hook. */
+/* Where the backend's release calls npev_fake.release_hook. */
 enum npev_fake_phase {
-	NPEV_FAKE_BEFORE_UNMAP,		/* handler still installed */
-	NPEV_FAKE_AFTER_UNMAP,		/* 6.5+: unmapped, not closed yet */
-	NPEV_FAKE_AFTER_CLOSE,		/* port closed in the hypervisor */
+	NPEV_FAKE_BEFORE_DETACH,	/* handler still installed */
+	NPEV_FAKE_AFTER_DETACH,		/* handler gone, reference still held */
+	NPEV_FAKE_AFTER_PUT,		/* the binding's reference dropped */
 };
 
 struct npev_fake_chan {
@@ -65,14 +50,26 @@ struct npev_fake_chan {
 	u32 peer;		/* loopback partner, or 0 */
 	u32 virq;
 	struct npev_port *mapped;	/* the kernel's handler for this port */
+	/*
+	 * The kernel's mapping of a port a binding attached: its reference
+	 * count (the binding's and other holders', 0: no such mapping), and
+	 * whether the kernel leaves the port open when the count hits 0.
+	 */
+	unsigned int refs;
+	bool is_static;
+	bool quarantined;	/* reference kept by the glue's quarantine */
 	bool foreign;		/* mapped by something else in the kernel */
+	bool busy;		/* Xen does not hand it out while free */
 	bool masked;		/* delivered, waiting for its EOI */
 	bool pending;		/* fired while masked or not mapped */
 
 	/* What the fake saw. */
 	unsigned int allocs;		/* handed out by bind/alloc */
-	unsigned int closes;		/* closed by the driver, successfully */
+	unsigned int closes;		/* closed by the driver or kernel */
 	unsigned int close_free;	/* driver closed it while free */
+	unsigned int kernel_bugs;	/* the kernel closed it while free */
+	unsigned int holders;		/* other kernel users' references */
+	unsigned int sends;		/* their notifies through the port */
 	unsigned int behind_closes;	/* npev_fake_close_behind() */
 	unsigned int attaches;
 	unsigned int releases;
@@ -87,9 +84,13 @@ struct npev_fake {
 	unsigned int nr_open;		/* ports not FREE, static included */
 	unsigned int nr_closes;		/* all driver closes, all ports */
 	unsigned int nr_close_free;
+	/*
+	 * The kernel's last put closed a port Xen had freed: a real kernel
+	 * hits BUG() in xen_evtchn_close() there. Every case expects 0.
+	 */
+	unsigned int nr_kernel_bugs;
 
 	/* Knobs, set by a case before it drives the core. */
-	enum npev_fake_glue glue;
 	bool interdomain_pending;	/* Xen marks a new local port pending */
 	int alloc_error;		/* next alloc_count allocations fail */
 	unsigned int alloc_count;
@@ -133,6 +134,17 @@ struct npev_user *npev_fake_owner(u32 port);
 struct npev_port *npev_fake_steal_mapping(u32 port);
 /* A binding elsewhere in the kernel (port_in_use() says yes). */
 void npev_fake_map_foreign(u32 port, bool on);
+/*
+ * Another kernel user of a bound port, as gntalloc's and gntdev's unmap
+ * notify are: evtchn_get() (0, or -ENOENT if no binding maps the port),
+ * evtchn_put() (the last reference unmaps and closes, unless static), and
+ * notify_remote_via_evtchn() (true if the peer's handler got it).
+ */
+int npev_fake_holder_get(u32 port);
+void npev_fake_holder_put(u32 port);
+bool npev_fake_holder_send(u32 port);
+/* Xen skips @port when handing out ports (still queued, say). */
+void npev_fake_set_busy(u32 port, bool busy);
 
 /* A snapshot of one port's record, taken under the lock. */
 struct npev_fake_chan npev_fake_chan(u32 port);

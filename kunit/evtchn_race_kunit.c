@@ -121,9 +121,8 @@ static void race_reissued_port_refused_in_other_file(struct kunit *test)
 }
 
 /*
- * File B's bind, started by a thread while file A's release is inside the
- * window between the hypervisor close and the kernel unmap (or the other
- * way round, by kernel).
+ * File B's bind, started by a thread while file A's release is between
+ * removing its handler and dropping its reference, or just after.
  */
 struct npt_window {
 	struct npev_user *b;
@@ -171,8 +170,8 @@ static void npt_window_hook(struct npev_port *p, enum npev_fake_phase ph,
  * @behind); B binds from inside A's release, at @phase. B's bind must wait
  * for A's release, then get port 2 cleanly, and A must not have closed it.
  */
-static void npt_window_case(struct kunit *test, enum npev_fake_glue glue,
-			    enum npev_fake_phase phase, bool behind)
+static void npt_window_case(struct kunit *test, enum npev_fake_phase phase,
+			    bool behind)
 {
 	static const u32 a_ports[] = { 1, 3 };
 	long busy = npev_fake_stat(NPEV_STAT_BIND_REFUSED_BUSY);
@@ -182,7 +181,6 @@ static void npt_window_case(struct kunit *test, enum npev_fake_glue glue,
 	struct npt_window w = { .b = b, .port = 2, .phase = phase };
 
 	init_completion(&w.done);
-	npev_fake.glue = glue;
 	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 1);
 	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 2);
 	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 3);
@@ -217,34 +215,32 @@ static void npt_window_case(struct kunit *test, enum npev_fake_glue glue,
 	npev_fake_user_free(test, a);
 	npev_fake_user_free(test, b);
 	KUNIT_EXPECT_EQ(test, npev_fake_nr_open(), 0U);
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_kernel_bugs, 0U);
 }
 
 /*
- * The 3.10 ordering in time, on kernels whose unbind closes the port
- * before it unmaps it (6.1 before the stable fix that moved the close
- * after the unmap): A unbinds port 2; the port is closed in the
- * hypervisor; before the kernel's mapping is cleared, B binds. B waits
- * for A's release, then gets port 2.
+ * The 3.10 ordering in time: A unbinds port 2 and the kernel has closed
+ * it in the hypervisor, but A's release has not finished; B binds and Xen
+ * hands out port 2. B waits for A's release, then binds port 2.
  */
 static void race_window_inside_unbind(struct kunit *test)
 {
-	npt_window_case(test, NPEV_FAKE_GLUE_CLOSE_THEN_UNMAP,
-			NPEV_FAKE_AFTER_CLOSE, false);
+	npt_window_case(test, NPEV_FAKE_AFTER_PUT, false);
+	/* A's close by the kernel, then B's when its file went. */
 	KUNIT_EXPECT_EQ(test, npev_fake_chan(2).closes, 2U);
 	KUNIT_EXPECT_EQ(test, npev_fake.nr_close_free, 0U);
 }
 
 /*
- * On kernels with static event channels (6.5+) the kernel unmaps and we
- * close. A port closed behind A's back is free between the two: B's
- * allocation gets it there and B waits for A's release, whose close ends
- * that allocation; B sees the close, allocates port 2 again and binds it,
- * so A's close cannot end B's binding.
+ * A port closed behind A's back is free while A's release runs: B's
+ * allocation gets it, and B waits for A's release. A asks Xen, finds the
+ * port open (B's allocation) and drops its reference, so the kernel closes
+ * it, as with the in-tree driver; B sees the close, allocates port 2 again
+ * and binds it, so A's close cannot end B's binding.
  */
 static void race_close_gap_after_unmap(struct kunit *test)
 {
-	npt_window_case(test, NPEV_FAKE_GLUE_UNMAP_THEN_CLOSE,
-			NPEV_FAKE_AFTER_UNMAP, true);
+	npt_window_case(test, NPEV_FAKE_AFTER_DETACH, true);
 	KUNIT_EXPECT_EQ(test, npev_fake_chan(2).close_free, 0U);
 	/* A's first, B's ended by A's close, B's second. */
 	KUNIT_EXPECT_EQ(test, npev_fake_chan(2).allocs, 3U);
@@ -252,20 +248,20 @@ static void race_close_gap_after_unmap(struct kunit *test)
 
 /*
  * A release of a port that is open in the hypervisor holds no one up: B's
- * bind completes while A's release is paused between its unmap and its
- * close (a module-wide mutex held across both made B wait). The port is
- * A's in Xen until A closes it, so B gets the next free one.
+ * bind completes while A's release is paused between removing its handler
+ * and dropping its reference (a module-wide mutex held across both made B
+ * wait). The port is A's in Xen until the kernel closes it, so B gets the
+ * next free one.
  */
 static void release_does_not_hold_up_other_binds(struct kunit *test)
 {
 	struct npev_user *a = npt_user(test);
 	struct npev_user *b = npt_user(test);
 	struct npt_window w = {
-		.b = b, .port = 2, .phase = NPEV_FAKE_AFTER_UNMAP,
+		.b = b, .port = 2, .phase = NPEV_FAKE_AFTER_DETACH,
 	};
 
 	init_completion(&w.done);
-	npev_fake.glue = NPEV_FAKE_GLUE_UNMAP_THEN_CLOSE;
 	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 1);
 	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 2);
 	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 3);
@@ -347,10 +343,15 @@ static void stale_port_same_file_eexist_tree_whole(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_BOUND_PORTS), bound);
 }
 
-/* Unbinding a port the hypervisor already freed: counted, not fatal. */
+/*
+ * Unbinding a port the hypervisor already freed: the kernel would BUG
+ * closing it, so the driver takes the number back from Xen first; the
+ * kernel's close then succeeds. Counted, not fatal.
+ */
 static void unbind_port_closed_behind_back(struct kunit *test)
 {
 	long close_failed = npev_fake_stat(NPEV_STAT_CLOSE_FAILED);
+	long reopened = npev_fake_stat(NPEV_STAT_PORT_REOPENED);
 	long bound = npev_fake_stat(NPEV_STAT_BOUND_PORTS);
 	struct npev_user *u = npt_user(test);
 
@@ -361,7 +362,15 @@ static void unbind_port_closed_behind_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, npev_unbind(u, 1), 0);
 	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_CLOSE_FAILED) - close_failed,
 			1L);
-	KUNIT_EXPECT_EQ(test, npev_fake_chan(1).close_free, 1U);
+	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_PORT_REOPENED) - reopened,
+			1L);
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_kernel_bugs, 0U);
+	KUNIT_EXPECT_EQ(test, npev_fake_chan(1).close_free, 0U);
+	/* Taken back, then closed by the kernel: the same number twice. */
+	KUNIT_EXPECT_EQ(test, npev_fake_chan(1).allocs, 2U);
+	KUNIT_EXPECT_EQ(test, npev_fake_chan(1).closes, 1U);
+	KUNIT_EXPECT_FALSE(test, npev_fake_is_open(1));
+	KUNIT_EXPECT_EQ(test, npev_fake_chan(1).refs, 0U);
 	KUNIT_EXPECT_NULL(test, npev_fake_mapped(1));
 	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_BOUND_PORTS) - bound, 1L);
 	KUNIT_EXPECT_FALSE(test, npev_fake_user_has(u, 1));
@@ -371,41 +380,53 @@ static void unbind_port_closed_behind_back(struct kunit *test)
 }
 
 /*
- * On kernels that would BUG closing a dead port, the glue leaves the dead
- * mapping in place (quarantine): counted, and the port is then refused to
- * every later bind instead of being mapped twice.
+ * A dead port whose number Xen will not hand back (still queued): the
+ * binding's reference is kept (quarantine), so the kernel never closes
+ * it. Counted; when Xen later gives the number to a bind, that bind takes
+ * the mapping over instead of refusing it.
  */
-static void quarantined_port_stays_refused(struct kunit *test)
+static void quarantined_port_taken_over(struct kunit *test)
 {
 	long quarantined = npev_fake_stat(NPEV_STAT_RELEASE_QUARANTINED);
-	long busy = npev_fake_stat(NPEV_STAT_BIND_REFUSED_BUSY);
+	long reused = npev_fake_stat(NPEV_STAT_QUARANTINE_REUSED);
+	long gauge = npev_fake_stat(NPEV_STAT_QUARANTINED_PORTS);
 	long bound = npev_fake_stat(NPEV_STAT_BOUND_PORTS);
 	struct npev_user *a = npt_user(test);
 	struct npev_user *b = npt_user(test);
 
-	npev_fake.glue = NPEV_FAKE_GLUE_CLOSE_THEN_UNMAP;
 	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 1);
 	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 2);
 	KUNIT_ASSERT_EQ(test, npev_fake_close_behind(1), 0);
+	npev_fake_set_busy(1, true);
 
 	KUNIT_EXPECT_EQ(test, npev_unbind(a, 1), 0);
 	KUNIT_EXPECT_EQ(test,
 			npev_fake_stat(NPEV_STAT_RELEASE_QUARANTINED) - quarantined,
 			1L);
-	KUNIT_EXPECT_EQ(test, npev_fake_chan(1).closes, 0U);
-	KUNIT_EXPECT_EQ(test, npev_fake_chan(1).close_free, 0U);
-	KUNIT_EXPECT_TRUE(test, npev_fake_chan(1).foreign);
+	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_QUARANTINED_PORTS) - gauge,
+			1L);
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_kernel_bugs, 0U);
+	KUNIT_EXPECT_TRUE(test, npev_fake_chan(1).quarantined);
+	KUNIT_EXPECT_EQ(test, npev_fake_chan(1).refs, 1U);
+	/* What the take-back tried was given back. */
+	KUNIT_EXPECT_EQ(test, npev_fake_nr_open(), 1U);
 	KUNIT_EXPECT_EQ(test, a->nr_ports, 1U);
 	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_BOUND_PORTS) - bound, 1L);
 
-	/* Xen hands port 1 out again: the dead mapping refuses it. */
-	KUNIT_EXPECT_EQ(test, npev_bind_unbound(b, 0), -EBUSY);
-	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_BIND_REFUSED_BUSY) - busy,
+	/* Xen hands port 1 out again: B takes the mapping over. */
+	npev_fake_set_busy(1, false);
+	KUNIT_EXPECT_EQ(test, npev_bind_unbound(b, 0), 1);
+	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_QUARANTINE_REUSED) - reused,
 			1L);
-	KUNIT_EXPECT_EQ(test, b->nr_ports, 0U);
-	KUNIT_EXPECT_TRUE(test, npev_fake_chan(1).foreign);
-	KUNIT_EXPECT_EQ(test, npev_bind_unbound(b, 0), 3);
+	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_QUARANTINED_PORTS), gauge);
+	KUNIT_EXPECT_PTR_EQ(test, npev_fake_owner(1), b);
+	KUNIT_EXPECT_EQ(test, npev_fake_chan(1).refs, 1U);
 	KUNIT_EXPECT_EQ(test, npev_notify(a, 2), 0);
+
+	/* And releases it as any other port. */
+	KUNIT_EXPECT_EQ(test, npev_unbind(b, 1), 0);
+	KUNIT_EXPECT_FALSE(test, npev_fake_is_open(1));
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_kernel_bugs, 0U);
 }
 
 /*
@@ -476,10 +497,18 @@ static void release_closes_every_port_once(struct kunit *test)
 		KUNIT_EXPECT_NULL_MSG(test, ch.mapped, "port %u", port);
 		KUNIT_EXPECT_EQ_MSG(test, ch.state, NPEV_FAKE_FREE, "port %u",
 				    port);
-		KUNIT_EXPECT_EQ_MSG(test, ch.closes + ch.close_free, 1U,
-				    "port %u", port);
+		/*
+		 * Once per allocation: port 5's take-back borrowed the
+		 * ports released before it and gave them back.
+		 */
+		KUNIT_EXPECT_EQ_MSG(test, ch.closes + ch.behind_closes,
+				    ch.allocs, "port %u", port);
+		KUNIT_EXPECT_EQ_MSG(test, ch.close_free, 0U, "port %u", port);
 	}
-	KUNIT_EXPECT_EQ(test, npev_fake_chan(5).close_free, 1U);
+	/* Port 5, dead, was taken back and then closed by the kernel. */
+	KUNIT_EXPECT_EQ(test, npev_fake_chan(5).close_free, 0U);
+	KUNIT_EXPECT_EQ(test, npev_fake_chan(5).closes, 1U);
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_kernel_bugs, 0U);
 	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_CLOSE_FAILED) - close_failed,
 			1L);
 	KUNIT_EXPECT_EQ(test, npev_fake_chan(10).closes, 0U);
@@ -518,13 +547,13 @@ static void npt_late_event_hook(struct npev_port *p, enum npev_fake_phase ph,
 		le->queued++;
 }
 
-/* Hook calls per release by the 6.5+ glue: around the unmap, after close */
+/* Hook calls per release: around the handler's removal, after the put */
 #define NPT_RELEASE_PHASES	3U
 
 /*
- * The fake's release() calls npev_port_event() before the mapping goes,
- * between unmap and close, and after the port is closed: nothing is
- * queued, and KASAN sees no access to freed memory.
+ * The fake calls npev_port_event() before the handler goes, between its
+ * removal and the put, and after the put: nothing is queued, and KASAN
+ * sees no access to freed memory.
  */
 static void event_during_unbind_not_queued(struct kunit *test)
 {
@@ -844,7 +873,7 @@ static struct kunit_case npev_race_cases[] = {
 	KUNIT_CASE(release_does_not_hold_up_other_binds),
 	KUNIT_CASE(stale_port_same_file_eexist_tree_whole),
 	KUNIT_CASE(unbind_port_closed_behind_back),
-	KUNIT_CASE(quarantined_port_stays_refused),
+	KUNIT_CASE(quarantined_port_taken_over),
 	KUNIT_CASE(release_lost_mapping_leaks_on_purpose),
 	KUNIT_CASE(release_closes_every_port_once),
 	KUNIT_CASE(event_during_unbind_not_queued),

@@ -13,15 +13,27 @@
 
 /*
  * evtchn_make_refcounted() gained an is_static argument together with
- * static event channels (and IOCTL_EVTCHN_BIND_STATIC). Where it exists
- * we mark every port static for the kernel, so that unbinding never makes
- * the kernel close the port (a kernel BUG if Xen refuses), and close the
- * port ourselves.
+ * static event channels (IOCTL_EVTCHN_BIND_STATIC): the kernel then leaves
+ * a static port open when its last reference goes. Before, no port was
+ * static.
  */
 #ifdef NOPANIC_HAVE_EVTCHN_STATIC
-#define npev_make_refcounted(port)	evtchn_make_refcounted(port, true)
+#define npev_make_refcounted(port, is_static) \
+	evtchn_make_refcounted(port, is_static)
 #else
-#define npev_make_refcounted(port)	evtchn_make_refcounted(port)
+#define npev_make_refcounted(port, is_static) evtchn_make_refcounted(port)
+#endif
+
+/*
+ * Kernels whose privcmd can deliver a user's port to an ioeventfd (6.7+,
+ * IOCTL_PRIVCMD_IOEVENTFD) bind user ports with IRQF_SHARED, so that
+ * privcmd can share the interrupt; the events core there counts the
+ * sharer's reference. Elsewhere the in-tree driver binds with no flags.
+ */
+#ifdef NOPANIC_HAVE_SHARED_USER_IRQ
+#define NPEV_IRQ_FLAGS		IRQF_SHARED
+#else
+#define NPEV_IRQ_FLAGS		0
 #endif
 
 /*

@@ -13,6 +13,7 @@
 
 #define pr_fmt(fmt) "xen_evtchn: " fmt
 
+#include <linux/delay.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -36,6 +37,7 @@ const char *const npev_stat_names[NPEV_STAT_NR] = {
 	[NPEV_STAT_BACKEND_ERROR]	= "backend_error",
 	[NPEV_STAT_QUARANTINED_PORTS]	= "quarantined_ports",
 	[NPEV_STAT_QUARANTINE_REUSED]	= "quarantine_reused",
+	[NPEV_STAT_PORT_REOPENED]	= "port_reopened",
 };
 
 /*
@@ -186,7 +188,8 @@ static void npev_close_unattached(struct npev_user *u, u32 port)
  * Record a port the hypervisor has just given this file (or, for a static
  * port, the one the user named) and start delivering its events.
  */
-static int npev_bind_port(struct npev_user *u, u32 port, bool is_static)
+static int npev_bind_port(struct npev_user *u, u32 port, bool is_static,
+			  bool interdomain)
 	__must_hold(&u->bind_mutex)	/* and npev_stripe(port) */
 {
 	struct npev_port *p;
@@ -220,6 +223,7 @@ static int npev_bind_port(struct npev_user *u, u32 port, bool is_static)
 	p->user = u;
 	p->port = port;
 	p->is_static = is_static;
+	p->interdomain = interdomain;
 	p->enabled = true;
 
 	rc = npev_ring_reserve(u, u->nr_ports + 1);
@@ -253,11 +257,17 @@ bool npev_is_restricted(struct npev_user *u)
 	return READ_ONCE(u->restrict_domid) != NPEV_UNRESTRICTED;
 }
 
-/* Has this file room for one more port? */
+/*
+ * Has this file room for one more port? Only a restricted file (a
+ * deprivileged device model, RESTRICT_DOMID) is limited: a trusted
+ * toolstack binds as many ports as Xen gives it, as with the in-tree
+ * driver (xenstored keeps one per domain).
+ */
 static int npev_check_limit(struct npev_user *u)
 	__must_hold(&u->bind_mutex)
 {
-	if (u->nr_ports < u->max_ports)
+	if (u->restrict_domid == NPEV_UNRESTRICTED ||
+	    u->nr_ports < u->max_ports)
 		return 0;
 	npev_stat_inc(NPEV_STAT_LIMIT_REFUSED);
 	pr_warn_ratelimited("%s: refusing a bind over max_user_ports (%u)\n",
@@ -311,7 +321,8 @@ static int npev_bind_once(struct npev_user *u, const struct npev_bind_req *req,
 	    !u->ops->port_open(*port))
 		rc = -EAGAIN;
 	else
-		rc = npev_bind_port(u, *port, false);
+		rc = npev_bind_port(u, *port, false,
+				    req->type == NPEV_REQ_INTERDOMAIN);
 	mutex_unlock(npev_stripe(*port));
 	return rc;
 }
@@ -367,11 +378,12 @@ int npev_bind_static(struct npev_user *u, u32 port)
 	int rc;
 
 	/*
-	 * Port 0 is never an event channel, and a port past the last one
-	 * is not one either: refuse them before the kernel maps them (6.12's
-	 * own driver maps port 0 and warns).
+	 * Port 0 is never an event channel: refuse it before the kernel maps
+	 * it (6.12's own driver maps it and warns). Ports past those set up
+	 * so far are fine: the kernel sets up as many as the port needs, and
+	 * refuses one past the interface's last as in-tree (ENOMEM).
 	 */
-	if (!port || port >= u->ops->nr_channels())
+	if (!port)
 		return -EINVAL;
 
 	mutex_lock(&u->bind_mutex);
@@ -381,12 +393,117 @@ int npev_bind_static(struct npev_user *u, u32 port)
 		rc = npev_check_limit(u);
 		if (!rc) {
 			mutex_lock(npev_stripe(port));
-			rc = npev_bind_port(u, port, true);
+			rc = npev_bind_port(u, port, true, false);
 			mutex_unlock(npev_stripe(port));
 		}
 	}
 	mutex_unlock(&u->bind_mutex);
 	return rc;
+}
+
+/*
+ * Most ports a take-back allocates on its way to the number it wants: Xen
+ * hands out the lowest free port, so this many free ports below it.
+ */
+#define NPEV_REOPEN_MAX		256U
+#define NPEV_REOPEN_TRIES	3
+
+/*
+ * Allocate ports from Xen until it hands out @port, then close the others.
+ * 1: @port is ours again; 0: Xen handed out a higher one first (@port is
+ * not free, or too many below it are); or a negative errno.
+ */
+static int npev_reopen_once(struct npev_user *u, u32 port)
+{
+	unsigned int n = 0;
+	u32 *extra, got;
+	int rc;
+
+	extra = kmalloc_array(NPEV_REOPEN_MAX, sizeof(*extra), GFP_KERNEL);
+	if (!extra)
+		return -ENOMEM;
+	for (;;) {
+		rc = u->ops->alloc_unbound(NPEV_DOMID_SELF, &got);
+		if (rc)
+			break;
+		if (got == port) {
+			rc = 1;
+			break;
+		}
+		extra[n++] = got;
+		if (got > port || n == NPEV_REOPEN_MAX)
+			break;	/* rc == 0 */
+	}
+	/*
+	 * A borrowed port the kernel maps is another dead port of a binding
+	 * (ours or a kernel user's): open again, its holder's close will now
+	 * succeed, so leave it to that close.
+	 */
+	while (n--)
+		if (!u->ops->port_in_use(extra[n]))
+			npev_close_unattached(u, extra[n]);
+	kfree(extra);
+	return rc;
+}
+
+/*
+ * @p's port was closed in the hypervisor behind the binding's back (root
+ * can, through privcmd), while the kernel still maps it. Whoever drops
+ * the mapping's last reference, this binding or another holder, makes the
+ * kernel close the port, and the kernel crashes if Xen refuses. Take the
+ * number back from Xen, as an unbound port of our own, so that close
+ * succeeds. False if it could not be had: it is still closed.
+ */
+static bool npev_reopen(struct npev_user *u, u32 port)
+{
+	int try;
+
+	for (try = 0; try < NPEV_REOPEN_TRIES; try++) {
+		/*
+		 * Xen re-issued it already: its new owner's close will be
+		 * the kernel's, as with the in-tree driver.
+		 */
+		if (u->ops->port_open(port))
+			return true;
+		if (npev_reopen_once(u, port) > 0) {
+			npev_stat_inc(NPEV_STAT_PORT_REOPENED);
+			return true;
+		}
+		/* A port still queued in Xen is briefly not free. */
+		usleep_range(100, 1000);
+	}
+	return false;
+}
+
+/* How the backend's side of a release ended. */
+enum npev_release {
+	NPEV_RELEASED,			/* reference dropped */
+	NPEV_RELEASE_QUARANTINED,	/* dead port, reference kept */
+	NPEV_RELEASE_LOST,		/* not our mapping: nothing touched */
+};
+
+/* The backend's side of ending @p's binding. */
+static enum npev_release npev_release_backend(struct npev_user *u,
+					      struct npev_port *p)
+{
+	if (!u->ops->detach(p))
+		return NPEV_RELEASE_LOST;
+	/*
+	 * The handler is gone; asking Xen only now keeps the window in which
+	 * a close through privcmd can still beat the kernel's to the two
+	 * hypercalls and the kernel's mapping lock.
+	 */
+	if (!p->is_static && !u->ops->port_open(p->port)) {
+		npev_stat_inc(NPEV_STAT_CLOSE_FAILED);
+		if (!npev_reopen(u, p->port)) {
+			u->ops->quarantine(p);
+			return NPEV_RELEASE_QUARANTINED;
+		}
+		pr_warn_ratelimited("%s: port %u was closed behind our back\n",
+				    u->name, p->port);
+	}
+	u->ops->put(p);
+	return NPEV_RELEASED;
 }
 
 /* End @p's binding; @p is freed unless the backend lost track of it. */
@@ -401,21 +518,16 @@ static void npev_release_port(struct npev_user *u, struct npev_port *p)
 
 	WRITE_ONCE(p->unbinding, true);
 	mutex_lock(npev_stripe(p->port));
-	res = u->ops->release(p);
+	res = npev_release_backend(u, p);
 	if (!p->is_static)
 		atomic_long_inc(&npev_closes);
 	mutex_unlock(npev_stripe(p->port));
 	switch (res) {
 	case NPEV_RELEASED:
 		break;
-	case NPEV_RELEASE_CLOSE_FAILED:
-		npev_stat_inc(NPEV_STAT_CLOSE_FAILED);
-		pr_warn_ratelimited("%s: port %u was already closed in Xen\n",
-				    u->name, p->port);
-		break;
 	case NPEV_RELEASE_QUARANTINED:
 		npev_stat_inc(NPEV_STAT_RELEASE_QUARANTINED);
-		pr_warn_ratelimited("%s: port %u was closed behind our back; its interrupt is left mapped\n",
+		pr_warn_ratelimited("%s: port %u was closed behind our back and cannot be taken back; its interrupt is left mapped\n",
 				    u->name, p->port);
 		break;
 	case NPEV_RELEASE_LOST:

@@ -28,6 +28,7 @@
 /* Xen ABI values the core needs; evtchn_xen.c asserts they match Xen's. */
 #define NPEV_DOMID_FIRST_RESERVED	0x7FF0U
 #define NPEV_UNRESTRICTED		0xFFFFU
+#define NPEV_DOMID_SELF			0x7FF0U
 
 /* The ring starts this small and doubles as ports are bound. */
 #define NPEV_RING_MIN			64U
@@ -41,33 +42,20 @@ struct npev_port {
 	u32 port;
 	int irq;		/* set and used by the backend only */
 	bool is_static;		/* never closed by us: it belongs to Xen */
+	bool interdomain;	/* BIND_INTERDOMAIN: some kernels spread these */
 	bool enabled;		/* may deliver: cleared by an event, set by EOI */
 	bool unbinding;		/* being released: its events are dropped */
 };
 
-/* What the backend could do when asked to release a bound port. */
-enum npev_release {
-	/* Handler gone, port closed in the hypervisor (unless static). */
-	NPEV_RELEASED,
-	/* Handler gone, but the hypervisor had already closed the port. */
-	NPEV_RELEASE_CLOSE_FAILED,
-	/*
-	 * Handler gone; the kernel's mapping of the dead port is left in
-	 * place because closing it would be a kernel BUG.
-	 */
-	NPEV_RELEASE_QUARANTINED,
-	/*
-	 * The kernel no longer maps the port to our interrupt: nothing was
-	 * touched and the handler may still reference the npev_port, which
-	 * must therefore never be freed.
-	 */
-	NPEV_RELEASE_LOST,
-};
-
 /*
- * The hypervisor as the core sees it. Ports are allocated by the first
- * three operations and are the caller's to close until attach() succeeds;
- * from then on only release() may end the binding.
+ * The hypervisor and the kernel's event-channel layer as the core sees
+ * them. Ports are allocated by the first three operations and are the
+ * caller's to close until attach() succeeds. From then on the kernel maps
+ * the port to an interrupt and counts references to that mapping: the
+ * binding holds one, and other kernel users may take their own (gntalloc
+ * and gntdev unmap notify, with evtchn_get()). When the last reference is
+ * dropped the kernel unmaps the port and closes it in the hypervisor,
+ * unless it is static. A binding ends with detach() and then put().
  */
 struct npev_ops {
 	int (*bind_virq)(u32 virq, u32 *port);
@@ -80,17 +68,31 @@ struct npev_ops {
 	/* True if @port is allocated in the hypervisor (not closed). */
 	bool (*port_open)(u32 port);
 	/*
-	 * Start delivering @p's events to npev_port_event(). On failure the
-	 * backend has released the port itself (it alone knows whether the
-	 * kernel closed it on the way out).
+	 * Start delivering @p's events to npev_port_event() and take the
+	 * binding's reference. On failure the backend has released the port
+	 * itself (it alone knows whether the kernel closed it on the way
+	 * out).
 	 */
 	int (*attach)(struct npev_port *p, const char *name);
-	/* Stop delivering, wait for a running handler, close unless static. */
-	enum npev_release (*release)(struct npev_port *p);
+	/*
+	 * Stop delivering: remove the handler and wait for a running one;
+	 * the binding's reference stays. False if the kernel no longer maps
+	 * the port to @p's interrupt: then nothing was touched, the handler
+	 * may still reference @p, and @p must never be freed.
+	 */
+	bool (*detach)(struct npev_port *p);
+	/* Drop the binding's reference (the kernel may unmap and close). */
+	void (*put)(struct npev_port *p);
+	/*
+	 * Keep the reference of a detached port that is dead in the
+	 * hypervisor and could not be taken back: the kernel would crash
+	 * closing it. A later attach() given the same number adopts it.
+	 */
+	void (*quarantine)(struct npev_port *p);
 	/* Re-enable delivery after an event was read (late EOI). */
 	void (*eoi)(struct npev_port *p);
 	void (*notify)(struct npev_port *p);
-	/* Number of ports the hypervisor interface supports. */
+	/* Ports the hypervisor interface has set up so far. */
 	u32 (*nr_channels)(void);
 };
 
@@ -121,14 +123,15 @@ enum npev_stat {
 	NPEV_STAT_BOUND_PORTS,		/* gauge: ports bound right now */
 	NPEV_STAT_BIND_REFUSED_STALE,	/* Xen re-issued a port we record */
 	NPEV_STAT_BIND_REFUSED_BUSY,	/* the kernel already handles it */
-	NPEV_STAT_CLOSE_FAILED,		/* port was closed behind our back */
-	NPEV_STAT_RELEASE_QUARANTINED,	/* dead port left mapped, not closed */
-	NPEV_STAT_LIMIT_REFUSED,	/* bind over max_user_ports */
+	NPEV_STAT_CLOSE_FAILED,		/* released port closed behind our back */
+	NPEV_STAT_RELEASE_QUARANTINED,	/* such a port could not be taken back */
+	NPEV_STAT_LIMIT_REFUSED,	/* restricted file over max_user_ports */
 	NPEV_STAT_SPURIOUS_EVENT,	/* event on a port not yet EOI'd */
 	NPEV_STAT_RING_OVERFLOW,	/* events lost to a full ring */
 	NPEV_STAT_BACKEND_ERROR,	/* kernel state we cannot explain */
 	NPEV_STAT_QUARANTINED_PORTS,	/* gauge: dead ports left mapped now */
 	NPEV_STAT_QUARANTINE_REUSED,	/* re-issued to a bind, taken over */
+	NPEV_STAT_PORT_REOPENED,	/* such a port taken back from Xen */
 	NPEV_STAT_NR
 };
 

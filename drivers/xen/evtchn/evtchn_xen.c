@@ -3,17 +3,22 @@
  * Xen glue: the event-channel operations of the per-user core, done with
  * hypercalls and the kernel's event-channel interrupt layer.
  *
- * The kernel's own helpers hit a kernel BUG when Xen refuses to close a port
- * (xen_evtchn_close() in events_base.c). A port can be closed behind our
- * back by any root process holding /dev/xen/privcmd, so every path here
- * either closes the port itself and reports a refusal, or, where the
- * kernel insists on closing, first asks Xen whether the port is open.
+ * A bound port is the kernel's mapping (port -> irq) with a reference
+ * count: the binding holds one, other kernel users may hold more
+ * (gntalloc's and gntdev's unmap notify), and the kernel closes the port
+ * when the last one goes, exactly as with the in-tree driver. The kernel's
+ * close hits a kernel BUG when Xen refuses it (xen_evtchn_close()), and
+ * any root process holding /dev/xen/privcmd can close a port behind our
+ * back: the core asks Xen before it drops the binding's reference and
+ * takes a dead port's number back first (evtchn_core.c), and ports this
+ * glue closes itself are checked or their refusal counted.
  */
 
 #define pr_fmt(fmt) "xen_evtchn: " fmt
 
 #include <linux/interrupt.h>
 #include <linux/irq.h>
+#include <linux/irqdesc.h>
 #include <linux/module.h>
 #include <linux/xarray.h>
 
@@ -94,16 +99,15 @@ static irqreturn_t npev_xen_interrupt(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-#ifndef NOPANIC_HAVE_EVTCHN_STATIC
 /*
- * Quarantined ports (kernels without static event channels): closed
- * behind our back, then released. Their mapping (port -> irq) is left in
- * the kernel, whose unmap would close the port again and crash when Xen
- * refuses. Xen soon hands the number out again (lowest free port first):
- * the bind that is given it takes the mapping over instead of refusing
- * the port, so neither the port nor the irq stays lost. The value is the
- * irq, by port number; the port's stripe in evtchn_core.c orders its
- * release against its binds.
+ * Quarantined ports: closed behind our back, released, and not to be had
+ * back from Xen (npev_reopen() in evtchn_core.c). The binding's reference
+ * is kept, so the kernel never closes the dead port (a kernel BUG when Xen
+ * refuses), and the mapping (port -> irq) stays. When Xen hands the number
+ * to one of our binds again, that bind takes the mapping over instead of
+ * refusing the port, so neither the port nor the irq stays lost. The value
+ * is the irq, by port number; the port's stripe in evtchn_core.c orders
+ * its release against its binds.
  */
 static DEFINE_XARRAY(npev_quarantine);
 
@@ -129,11 +133,12 @@ static void npev_xen_quarantine(struct npev_port *p)
 
 /*
  * Xen has given @p's port number to us again while the kernel still maps
- * it to the quarantined @irq: the mapping is right again, adopt it.
+ * it to the quarantined @irq: the mapping is right again, adopt it with
+ * the reference it kept.
  */
 static int npev_xen_take_over(struct npev_port *p, int irq, const char *name)
 {
-	int rc = request_irq(irq, npev_xen_interrupt, 0, name, p);
+	int rc = request_irq(irq, npev_xen_interrupt, NPEV_IRQ_FLAGS, name, p);
 
 	if (rc) {
 		/* Still quarantined; the port Xen gave us is ours to close. */
@@ -152,31 +157,61 @@ static int npev_xen_take_over(struct npev_port *p, int irq, const char *name)
 	npev_irq_eoi(irq);
 	return 0;
 }
-#endif
 
 static bool npev_xen_port_in_use(u32 port)
 {
 	int irq = npev_xen_irq(port);
 
-#ifndef NOPANIC_HAVE_EVTCHN_STATIC
 	/* Our own quarantined mapping: npev_xen_attach() takes it over. */
 	if (irq >= 0 && npev_xen_quarantined(port) == irq)
 		return false;
-#endif
 	return irq >= 0;
 }
+
+#ifdef NOPANIC_HAVE_SET_AFFINITY_EVTCHN
+/*
+ * Where the kernel exports xen_set_affinity_evtchn() (5.10), its in-tree
+ * driver moves each new interdomain port to the online vCPU after the one
+ * it chose last; later kernels leave them on vCPU 0. Do the same.
+ */
+static void npev_xen_spread(struct npev_port *p)
+{
+	static DEFINE_SPINLOCK(lock);
+	static unsigned int last;
+	struct irq_desc *desc = irq_to_desc(p->irq);
+	unsigned long flags;
+	unsigned int cpu;
+
+	if (!desc)
+		return;
+	spin_lock(&lock);
+	cpu = cpumask_next(last, cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	last = cpu;
+	spin_unlock(&lock);
+
+	/* The rebind unmasks the port, which wants interrupts off. */
+	raw_spin_lock_irqsave(&desc->lock, flags);
+	xen_set_affinity_evtchn(desc, cpu);
+	raw_spin_unlock_irqrestore(&desc->lock, flags);
+}
+#else
+static void npev_xen_spread(struct npev_port *p)
+{
+}
+#endif
 
 static int npev_xen_attach(struct npev_port *p, const char *name)
 {
 	int irq;
 
-#ifndef NOPANIC_HAVE_EVTCHN_STATIC
 	irq = npev_xen_quarantined(p->port);
 	if (irq >= 0)
 		return npev_xen_take_over(p, irq, name);
-#endif
-	irq = npev_bind_irqhandler(p->port, npev_xen_interrupt, 0, name, p);
 
+	irq = npev_bind_irqhandler(p->port, npev_xen_interrupt, NPEV_IRQ_FLAGS,
+				   name, p);
 	if (irq < 0) {
 		/*
 		 * Some failures happen after the kernel mapped the port, and
@@ -193,16 +228,22 @@ static int npev_xen_attach(struct npev_port *p, const char *name)
 	}
 	p->irq = irq;
 
-	/* Cannot fail for a port bound just now; say so if it does. */
-	if (npev_make_refcounted(p->port)) {
+	/*
+	 * The binding's reference, which other kernel users of the port
+	 * (evtchn_get()) add to. Cannot fail for a port mapped just now; say
+	 * so if it does.
+	 */
+	if (npev_make_refcounted(p->port, p->is_static)) {
 		npev_stat_inc(NPEV_STAT_BACKEND_ERROR);
 		pr_warn_ratelimited("port %u: cannot make it refcounted\n",
 				    p->port);
 	}
+	if (p->interdomain)
+		npev_xen_spread(p);
 	return 0;
 }
 
-static enum npev_release npev_xen_release(struct npev_port *p)
+static bool npev_xen_detach(struct npev_port *p)
 {
 	/*
 	 * The mapping is not ours any more: touching it could free another
@@ -211,36 +252,24 @@ static enum npev_release npev_xen_release(struct npev_port *p)
 	 */
 	if (npev_xen_irq(p->port) != p->irq) {
 		__module_get(THIS_MODULE);
-		return NPEV_RELEASE_LOST;
+		return false;
 	}
-
-	disable_irq(p->irq); /* and wait for a running handler */
-
-#ifdef NOPANIC_HAVE_EVTCHN_STATIC
-	/* Bound as static: the kernel unmaps the port and leaves it to us. */
-	unbind_from_irqhandler(p->irq, p);
-	if (p->is_static || !npev_xen_close(p->port))
-		return NPEV_RELEASED;
-	return NPEV_RELEASE_CLOSE_FAILED;
-#else
 	/*
-	 * This kernel closes the port itself when it unmaps it, and hits a BUG
-	 * if Xen refuses. Let it only if the port is open; otherwise leave the
-	 * dead mapping alone. Our handler goes first: freeing it waits for a
-	 * running handler, and between asking Xen and the kernel's close a
-	 * root process can still close the port through privcmd (found by
-	 * tests/evtchn-fuzz on a debug kernel), so that window is kept to
-	 * the two hypercalls and the mapping lock. The mapping is refcounted
-	 * (npev_xen_attach()): dropping the last reference unmaps and closes.
+	 * Waits for a running handler. Only our handler goes: privcmd may
+	 * share the interrupt (IRQF_SHARED), so it is not disabled.
 	 */
 	free_irq(p->irq, p);
-	if (!npev_xen_port_open(p->port)) {
-		npev_xen_quarantine(p);
-		return NPEV_RELEASE_QUARANTINED;
-	}
+	return true;
+}
+
+/*
+ * The binding's reference goes; the last holder's put unmaps the port and
+ * closes it unless it is static, as unbind_from_irqhandler() would after
+ * free_irq().
+ */
+static void npev_xen_put(struct npev_port *p)
+{
 	evtchn_put(p->port);
-	return NPEV_RELEASED;
-#endif
 }
 
 static void npev_xen_eoi(struct npev_port *p)
@@ -266,7 +295,9 @@ const struct npev_ops npev_xen_ops = {
 	.port_in_use		= npev_xen_port_in_use,
 	.port_open		= npev_xen_port_open,
 	.attach			= npev_xen_attach,
-	.release		= npev_xen_release,
+	.detach			= npev_xen_detach,
+	.put			= npev_xen_put,
+	.quarantine		= npev_xen_quarantine,
 	.eoi			= npev_xen_eoi,
 	.notify			= npev_xen_notify,
 	.nr_channels		= npev_xen_nr_channels,
