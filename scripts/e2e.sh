@@ -181,7 +181,7 @@ np_timing "dkms $(np_since "$t")s"
 # --- test programs -----------------------------------------------------------
 
 t=$(np_now)
-PROGS="evtchn-conform evtchn-hardening evtchn-stress evtchn-bench evtchn-fuzz"
+PROGS="evtchn-conform evtchn-hardening evtchn-stress evtchn-shared evtchn-bench evtchn-fuzz"
 run make -C "$SRCDIR/tests" || {
 	tail -n 30 "$WORK/setup.log"
 	fatal tests "make -C tests failed"

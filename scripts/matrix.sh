@@ -20,7 +20,9 @@
 #                   (tests/guest/plan-matrix.sh): our module loaded from
 #                   updates/dkms, conformance (ours and the in-tree
 #                   module: the same ABI), stress with port accounting,
-#                   hardening (ports closed behind the driver), the skb
+#                   hardening (ports closed behind the driver), shared
+#                   (a port gntalloc also holds: tests/evtchn-shared, on
+#                   ours and on the in-tree module), the skb
 #                   guard's guarded run; a clean kernel log
 #   toolstack       the release's own Xen tools (scripts/xen-tools.sh) in
 #                   the same boot, on our module: Debian's /etc/init.d/xen,
@@ -55,7 +57,7 @@ E2E_STRESS_P=${E2E_STRESS_P:-4}
 E2E_STRESS_N=${E2E_STRESS_N:-40000}
 MATRIX_CYCLES=${MATRIX_CYCLES:-3}
 
-COLS="build install upgrade load conformance stress hardening skbguard toolstack remove"
+COLS="build install upgrade load conformance stress hardening shared skbguard toolstack remove"
 
 log()
 {
@@ -67,6 +69,7 @@ column()
 {
 	case $1 in
 	skbguard/*)			echo skbguard ;;
+	*/shared/*|*/evtchn-shared*)	echo shared ;;
 	toolstack/*)			echo toolstack ;;
 	ours/conform/*|ours/evtchn-conform*|intree/*) echo conformance ;;
 	ours/stress/*|ours/evtchn-stress*|ours/stress-*|ours/dmesg-clean-after-stress)
@@ -379,7 +382,7 @@ RELEASES=${*:-$(np_releases)}
 UPGRADE_IN=$(awk '!/^#/ && NF && $5 != "-" { print $1 }' "$NP_RELEASES" |
 	paste -sd, -)
 VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$SRCDIR/dkms.conf")
-PROGS="evtchn-conform evtchn-hardening evtchn-stress"
+PROGS="evtchn-conform evtchn-hardening evtchn-stress evtchn-shared"
 
 np_need_pkgs qemu-system-x86 busybox-static cpio xz-utils zstd kmod gcc \
 	libc6-dev make iproute2 >> "$WORK/setup.log" 2>&1
