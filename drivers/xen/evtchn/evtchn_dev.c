@@ -29,7 +29,7 @@
 #include "evtchn_sysfs.h"
 #include "evtchn_xen.h"
 
-#define NOPANIC_EVTCHN_VERSION	"0.1.0"
+#define NOPANIC_EVTCHN_VERSION	"0.2.0"
 
 /*
  * Ports one open file may bind. A legitimate opener binds a few ports per
