@@ -12,19 +12,19 @@
  * on loopback pairs it bound; and now and then a port of its own closed
  * in Xen behind the driver's back through /dev/xen/privcmd.
  *
- * Closes behind against releases: before 6.5 the kernel's own unmap
- * closes a released port and BUG()s if Xen refuses, so a close behind
+ * Closes behind against releases: the kernel closes a released port when
+ * its last reference goes and BUG()s if Xen refuses, so a close behind
  * that lands between the driver's question to Xen (is the port still
- * open?) and that unmap takes dom0 down (README, Known limits). On such
- * kernels a close behind waits, by default, for the releases in flight
+ * open?) and that close takes dom0 down (README, Known limits). A close
+ * behind therefore waits, by default, for the releases in flight
  * and holds new ones off: a process-shared rwlock that every operation
  * on the driver's descriptors holds for reading. Every one, not only
  * close and unbind: a call in flight holds a reference to its file, and
  * when another thread closes the descriptor meanwhile, the end of that
  * call (a read, a poll) is the file's release. That keeps the ports
  * closed behind, their quarantine and take-over in the run without the
- * window. --race-close lets them race
- * anyway (to reproduce the kernel's BUG); on 6.5+ they always race.
+ * window. --race-close lets them race anyway (to reproduce the kernel's
+ * BUG).
  *
  * What it checks: no worker dies of a signal; every call answers 0 or an
  * errno the ABI knows; afterwards, with every descriptor closed, the
@@ -571,17 +571,6 @@ static int user_ports(void)
 	return n;
 }
 
-/* Does this kernel close a released port itself (before 6.5)? */
-static bool kernel_closes_released_ports(void)
-{
-	struct utsname u;
-	int major = 0, minor = 0;
-
-	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return true;
-	return major < 6 || (major == 6 && minor < 5);
-}
-
 /* The rwlock in shared memory, writers first: closes behind get their turn. */
 static pthread_rwlock_t *release_lock_new(void)
 {
@@ -656,8 +645,7 @@ int main(int argc, char **argv)
 		cfg.close_behind, argv[0], (unsigned long long)cfg.seed,
 		cfg.procs, cfg.threads, cfg.ops, cfg.close_behind,
 		cfg.race_close ? " --race-close" : "");
-	if (cfg.close_behind && !cfg.race_close &&
-	    kernel_closes_released_ports()) {
+	if (cfg.close_behind && !cfg.race_close) {
 		release_lock = release_lock_new();
 		if (!release_lock) {
 			np_fail("fuzz-setup", "the release lock: %s",
