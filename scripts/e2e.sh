@@ -189,6 +189,11 @@ run make -C "$SRCDIR/tests" || {
 for p in $PROGS; do
 	[ -x "$SRCDIR/tests/$p" ] || fatal tests "make -C tests made no tests/$p"
 done
+# The kernel-side binder of evtchn-shared --kbinder, for the dom0 kernel.
+rm -rf "$WORK/kbinder"
+cp -r "$SRCDIR/tests/kbinder" "$WORK/kbinder"
+run make -C "$KDIR" M="$WORK/kbinder" modules ||
+	fatal tests "tests/kbinder does not build against $KDIR"
 np_timing "tests $(np_since "$t")s"
 
 # --- initramfs ---------------------------------------------------------------
@@ -199,6 +204,7 @@ dom0_initramfs "$IRD"
 for p in $PROGS; do
 	install -m 755 "$SRCDIR/tests/$p" "$IRD/bin/$p"
 done
+install -D -m 644 "$WORK/kbinder/np_kbinder.ko" "$IRD/lib/nopanic/np_kbinder.ko"
 # Xen's tools, for scripts/e2e-toolstack.sh.
 if [ -n "${E2E_TOOLS:-}" ]; then
 	run dom0_toolstack "$IRD" "$E2E_TOOLS" "$GUEST_KERNEL" ||

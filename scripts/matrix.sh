@@ -12,9 +12,12 @@
 #                   gcc build the module for its kernel; `dkms status`
 #                   says installed; modprobe resolves xen_evtchn to
 #                   updates/dkms, the in-tree module still in place
-#   upgrade         where scripts/releases names one, a second kernel's
-#                   headers installed after the package: dkms must build
-#                   and install for it by itself
+#   upgrade         the previous version's package (scripts/prev-deb.sh)
+#                   installed first, so that the install above is the
+#                   operator's upgrade: the old version gone from dkms
+#                   afterwards; and where scripts/releases names one, a
+#                   second kernel's headers installed after the package:
+#                   dkms must build and install for it by itself
 #   load ... skb guard  the release's Xen and kernel booted under QEMU with
 #                   the root's module tree as dkms left it
 #                   (tests/guest/plan-matrix.sh): our module loaded from
@@ -201,7 +204,22 @@ release_run()
 			linux-image-$KVER2 linux-headers-$KVER2; true"
 	fi
 
-	# The operator's install.
+	# The operator's upgrade: the previous version's package first.
+	if [ -n "$PREV_DEB" ]; then
+		t=$(np_now)
+		deb=/tmp/${PREV_DEB##*/}
+		cp "$PREV_DEB" "$ROOT$deb"
+		np_tab_check "$rel" upgrade "apt-install-$PREV_VERSION" \
+			in_root "$ROOT" apt-get install -y "$deb"
+		rm -f "$ROOT$deb"
+		np_tab_check "$rel" upgrade "dkms-status-installed-$PREV_VERSION" \
+			dkms_installed "$ROOT" "$PREV_VERSION" "$KVER"
+		np_timing "$rel previous version $(np_since "$t")s"
+	else
+		np_tab_na "$rel" upgrade "no previous version in this clone's history"
+	fi
+
+	# The operator's install (an upgrade, where the previous was in).
 	t=$(np_now)
 	deb=/tmp/${DEB##*/}
 	cp "$DEB" "$ROOT$deb"
@@ -215,6 +233,11 @@ release_run()
 	np_tab_check "$rel" install modprobe-resolves-to-dkms \
 		resolves "$ROOT" "$KVER" "$KVER/updates/dkms/xen-evtchn.ko"
 	np_tab_check "$rel" install intree-module-kept intree_kept "$ROOT" "$KVER"
+	if [ -n "$PREV_DEB" ]; then
+		np_tab_check "$rel" upgrade "$PREV_VERSION-gone" \
+			test -z "$(np_chroot "$ROOT" dkms status 2>/dev/null |
+				sed 's/^nopanic, /nopanic\//' | grep -F "nopanic/$PREV_VERSION")"
+	fi
 	np_timing "$rel install $(np_since "$t")s"
 
 	# A second kernel's headers after the package: dkms builds for it.
@@ -348,6 +371,14 @@ skbguard_build()
 	fi
 	cp "$root$b"/drivers/net/skb_guard/*.ko "$WORK/$rel.skbg/"
 	rm -rf "${root:?}$b"
+	# The kernel-side binder of evtchn-shared --kbinder.
+	cp -r "$SRCDIR/tests/kbinder" "$root$b"
+	if in_root "$root" make -C "/lib/modules/$kver/build" M="$b" modules; then
+		cp "$root$b/np_kbinder.ko" "$WORK/$rel.skbg/"
+	else
+		np_tab_fail "$rel" shared kbinder-build "make in the root failed (log: $WORK/setup.log)"
+	fi
+	rm -rf "${root:?}$b"
 }
 
 # --- the table ---------------------------------------------------------------
@@ -401,6 +432,17 @@ else
 	exit 1
 fi
 np_timing "deb $(np_since "$t")s"
+
+# The previous version's package, for the operator's upgrade.
+t=$(np_now)
+PREV_DEB=$("$SRCDIR/scripts/prev-deb.sh" 2>> "$WORK/setup.log") || PREV_DEB=
+PREV_VERSION=$(dpkg-deb -f "$PREV_DEB" Version 2>/dev/null || :)
+if [ -n "$PREV_DEB" ]; then
+	np_ok "previous deb ${PREV_DEB##*/}"
+else
+	log "no previous version: the upgrade from it is not run"
+fi
+np_timing "previous deb $(np_since "$t")s"
 
 t=$(np_now)
 if make -C "$SRCDIR/tests" >> "$WORK/setup.log" 2>&1 &&

@@ -12,13 +12,18 @@
  * see: the notify reaches the peer, an unrelated bind meanwhile works, and
  * no port is left behind. Run on ours and on the in-tree module alike.
  *
+ * --kbinder: also case_kbinder() below (needs np_kbinder.ko loaded).
+ *
  * --behind (ours only): the port is also closed behind the driver's back
  * through privcmd before its file is closed; the gntalloc put that follows
  * would make the in-tree driver's kernel hit BUG() in xen_evtchn_close().
  *
- * Needs /dev/xen/gntalloc (xen-gntalloc) and /dev/xen/privcmd.
+ * Needs /dev/xen/gntalloc (xen-gntalloc), /dev/xen/gntdev (xen-gntdev) and
+ * /dev/xen/privcmd.
  */
 
+#define _GNU_SOURCE	/* sched_setaffinity() */
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -40,6 +45,21 @@ struct np_gntalloc_unmap_notify {
 	uint32_t action;
 	uint32_t event_channel_port;
 };
+
+/* include/uapi/xen/gntdev.h */
+struct np_gntdev_map_grant_ref {
+	uint32_t count;
+	uint32_t pad;
+	uint64_t index;
+	uint32_t domid;
+	uint32_t ref;
+};
+
+#define NP_GNTDEV_DEV		"/dev/xen/gntdev"
+#define NP_IOCTL_GNTDEV_MAP_GRANT_REF \
+	_IOC(_IOC_NONE, 'G', 0, sizeof(struct np_gntdev_map_grant_ref))
+#define NP_IOCTL_GNTDEV_SET_UNMAP_NOTIFY \
+	_IOC(_IOC_NONE, 'G', 7, sizeof(struct np_gntalloc_unmap_notify))
 
 #define NP_IOCTL_GNTALLOC_ALLOC_GREF \
 	_IOC(_IOC_NONE, 'G', 5, sizeof(struct np_gntalloc_alloc_gref))
@@ -75,6 +95,48 @@ static int gnt_notify_on(uint32_t port)
 	if (rc == 0) {
 		n.index = a.index;
 		rc = np_ioctl(fd, NP_IOCTL_GNTALLOC_SET_UNMAP_NOTIFY, &n);
+	}
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/*
+ * The other side of a vchan's shared page: a grant of dom0's own
+ * (gntalloc, kept open in *@gnt) entered in a gntdev map whose release
+ * notifies through @port; the gntdev fd (closing it releases the map), or
+ * -errno. The grant is never mmap()ed: the notify belongs to the map.
+ */
+static int gntdev_notify_on(uint32_t port, int *gnt)
+{
+	struct np_gntalloc_alloc_gref a = {
+		.domid = 0,
+		.flags = NP_GNTALLOC_FLAG_WRITABLE,
+		.count = 1,
+	};
+	struct np_gntdev_map_grant_ref m = { .count = 1, .domid = 0 };
+	struct np_gntalloc_unmap_notify n = {
+		.action = NP_UNMAP_NOTIFY_SEND_EVENT,
+		.event_channel_port = port,
+	};
+	int fd, rc;
+
+	*gnt = open(NP_GNTALLOC_DEV, O_RDWR | O_CLOEXEC);
+	if (*gnt < 0)
+		return -errno;
+	rc = np_ioctl(*gnt, NP_IOCTL_GNTALLOC_ALLOC_GREF, &a);
+	if (rc < 0)
+		return rc;
+	fd = open(NP_GNTDEV_DEV, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	m.ref = a.gref_ids[0];
+	rc = np_ioctl(fd, NP_IOCTL_GNTDEV_MAP_GRANT_REF, &m);
+	if (rc == 0) {
+		n.index = m.index;
+		rc = np_ioctl(fd, NP_IOCTL_GNTDEV_SET_UNMAP_NOTIFY, &n);
 	}
 	if (rc < 0) {
 		close(fd);
@@ -130,12 +192,17 @@ static void check_notify(const char *name, int cli, uint32_t cp)
 		 name, "the peer got no unmap notify: %s", why);
 }
 
-/* The evtchn file closed first, the page after (a process's exit order). */
-static void case_file_first(bool behind)
+/*
+ * The evtchn file closed first, the page after (a process's exit order);
+ * the notify set through gntalloc (the vchan server's side) or gntdev
+ * (the client's side).
+ */
+static void case_file_first(bool behind, bool gntdev)
 {
-	const char *pfx = behind ? "behind/" : "file-first/";
+	const char *pfx = behind ? "behind/" :
+			  gntdev ? "gntdev-file-first/" : "file-first/";
 	char name[96];
-	int srv, cli, gnt, b, rc;
+	int srv, cli, gnt, b, rc, grant = -1;
 	uint32_t sp, cp;
 
 	rc = vchan_pair(&srv, &sp, &cli, &cp);
@@ -143,9 +210,11 @@ static void case_file_first(bool behind)
 		np_fail(pfx, "setting up the pair: %s", np_err(rc));
 		return;
 	}
-	gnt = gnt_notify_on(sp);
-	snprintf(name, sizeof(name), "%sgntalloc-notify-set", pfx);
-	if (!np_check(gnt >= 0, name, "gntalloc: %s", np_err(gnt)))
+	gnt = gntdev ? gntdev_notify_on(sp, &grant) : gnt_notify_on(sp);
+	snprintf(name, sizeof(name), "%s%s-notify-set", pfx,
+		 gntdev ? "gntdev" : "gntalloc");
+	if (!np_check(gnt >= 0, name, "%s: %s", gntdev ? "gntdev" : "gntalloc",
+		      np_err(gnt)))
 		return;
 
 	if (behind) {
@@ -180,6 +249,8 @@ static void case_file_first(bool behind)
 		port_is(name, sp, NP_EVTCHNSTAT_closed);
 	if (b >= 0)
 		close(b);
+	if (grant >= 0)
+		close(grant);
 	close(cli);
 }
 
@@ -273,13 +344,139 @@ out:
 	close(cli);
 }
 
+/*
+ * --kbinder: a kernel user (tests/kbinder, np_kbinder.ko) binds a fresh
+ * port right after a file released one: Xen hands it the same number.
+ * It must get a binding of its own: every event sent to it arrives. With
+ * --behind the released port had been closed behind the driver first
+ * (ours only: the in-tree driver's kernel BUGs on that release).
+ */
+#define NP_KB		"/sys/module/np_kbinder/parameters/"
+#define NP_KB_EVENTS	5
+
+static void case_kbinder(bool behind)
+{
+	const char *pfx = behind ? "kbinder-behind/" : "kbinder/";
+	long long kport = 0, got = -1;
+	char name[96];
+	int f, c, rc, p, cp, i;
+	long long t0;
+
+	f = ev_open(true);
+	p = f < 0 ? f : ev_bind_unbound(f, 0);
+	if (p <= 0) {
+		np_fail(pfx, "bind: %s", np_err(p));
+		return;
+	}
+	if (behind)
+		xen_close_port(p);
+	rc = ev_unbind(f, p);
+	close(f);
+	snprintf(name, sizeof(name), "%sreleased", pfx);
+	np_check(rc == 0, name, "unbind %d: %s", p, np_err(rc));
+
+	rc = np_write_str(NP_KB "bind", "1\n");
+	if (rc == 0)
+		rc = np_read_ll(NP_KB "port", &kport);
+	snprintf(name, sizeof(name), "%sgets-the-released-number", pfx);
+	if (!np_check(rc == 0 && kport == p, name,
+		      "np_kbinder: %s, port %lld, released %d", np_err(rc),
+		      kport, p))
+		goto unbind;
+
+	c = ev_open(true);
+	cp = c < 0 ? c : ev_bind_interdomain(c, 0, (unsigned int)kport);
+	for (i = 0; cp > 0 && i < NP_KB_EVENTS; i++) {
+		if (ev_notify(c, cp))
+			break;
+		/* One at a time: each must arrive, none merge with the next. */
+		t0 = np_now_ms();
+		do {
+			np_read_ll(NP_KB "events", &got);
+			if (got > i)
+				break;
+			np_sleep_ms(10);
+		} while (np_now_ms() - t0 < 2000);
+	}
+	np_read_ll(NP_KB "events", &got);
+	snprintf(name, sizeof(name), "%sreceives-every-event", pfx);
+	np_check(got == NP_KB_EVENTS, name,
+		 "np_kbinder on port %lld got %lld of %d events (peer %s)",
+		 kport, got, NP_KB_EVENTS, np_err(cp));
+	if (c >= 0)
+		close(c);
+unbind:
+	np_write_str(NP_KB "bind", "0\n");
+}
+
+/*
+ * --vcpus: bind NP_PAIRS loopback interdomain pairs and print how many of
+ * the new local ports Xen delivers to each vCPU ("vcpu0=4 vcpu1=4"). The
+ * in-tree driver of 5.10 spreads them round-robin over the online vCPUs,
+ * later ones leave them on vCPU 0: the plan compares ours with in-tree.
+ * Pinned to CPU 0, since 5.10's round-robin state is per CPU.
+ */
+#define NP_PAIRS	8
+#define NP_VCPUS	64
+
+static int vcpu_census(void)
+{
+	unsigned int count[NP_VCPUS] = { 0 };
+	struct np_evtchn_status st;
+	cpu_set_t set;
+	int fd, i, rc, p;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	fd = ev_open(true);
+	if (fd < 0)
+		return 1;
+	for (i = 0; i < NP_PAIRS; i++) {
+		p = ev_bind_unbound(fd, 0);
+		rc = p < 0 ? p : ev_bind_interdomain(fd, 0, p);
+		if (rc < 0) {
+			fprintf(stderr, "pair %d: %s\n", i, np_err(rc));
+			return 1;
+		}
+		memset(&st, 0, sizeof(st));
+		st.dom = NP_DOMID_SELF;
+		st.port = rc;
+		rc = xen_evtchn_op(NP_EVTCHNOP_status, &st, sizeof(st));
+		if (rc < 0 || st.vcpu >= NP_VCPUS) {
+			fprintf(stderr, "status of %u: %s\n", st.port, np_err(rc));
+			return 1;
+		}
+		count[st.vcpu]++;
+	}
+	for (i = 0; i < NP_VCPUS; i++)
+		if (count[i])
+			printf("vcpu%d=%u ", i, count[i]);
+	printf("\n");
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint32_t before[NP_PROBE], after[NP_PROBE];
-	bool behind = argc > 1 && !strcmp(argv[1], "--behind");
+	bool behind = false, kbinder = false;
 	char a[256], b[256];
-	int rc;
+	int rc, i;
 
+	if (argc > 1 && !strcmp(argv[1], "--vcpus"))
+		return vcpu_census();
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--behind")) {
+			behind = true;
+		} else if (!strcmp(argv[i], "--kbinder")) {
+			kbinder = true;
+		} else {
+			fprintf(stderr, "usage: %s [--behind] [--kbinder] | --vcpus\n",
+				argv[0]);
+			return 2;
+		}
+	}
 	np_init();
 	if (access(NP_GNTALLOC_DEV, R_OK | W_OK)) {
 		np_fail("gntalloc", "%s: %s", NP_GNTALLOC_DEV, strerror(errno));
@@ -291,11 +488,20 @@ int main(int argc, char **argv)
 		return np_finish();
 	}
 
-	case_file_first(false);
+	case_file_first(false, false);
 	case_holder_first();
 	case_sigkill();
+	if (access(NP_GNTDEV_DEV, R_OK | W_OK) == 0)
+		case_file_first(false, true);
+	else
+		np_fail("gntdev", "%s: %s", NP_GNTDEV_DEV, strerror(errno));
 	if (behind)
-		case_file_first(true);
+		case_file_first(true, false);
+	if (kbinder) {
+		case_kbinder(false);
+		if (behind)
+			case_kbinder(true);
+	}
 
 	/* Xen hands out the lowest free ports: the same ones, nothing leaked. */
 	rc = ev_probe_free(after, NP_PROBE);

@@ -64,8 +64,13 @@ np_dmesg_clean ours/dmesg-clean-after-hardening
 # closed behind the driver first, which the in-tree driver cannot survive.
 np_check ours/modprobe-gntalloc "modprobe xen_gntalloc failed" \
 	modprobe xen_gntalloc
-np_run ours/evtchn-shared-exit "$DEADLINE" ours/shared/ evtchn-shared --behind
+np_check ours/modprobe-gntdev "modprobe xen_gntdev failed" modprobe xen_gntdev
+KBINDER=/lib/nopanic/np_kbinder.ko
+np_check ours/insmod-kbinder "insmod $KBINDER failed" insmod "$KBINDER"
+np_run ours/evtchn-shared-exit "$DEADLINE" ours/shared/ evtchn-shared --behind --kbinder
 np_dmesg_clean ours/dmesg-clean-after-shared
+VCPUS_OURS=$(evtchn-shared --vcpus 2>&1)
+np_info "ours: interdomain ports per vCPU: $VCPUS_OURS"
 
 for p in /sys/module/xen_evtchn/parameters/*; do
 	[ -f "$p" ] && np_info "param ${p##*/}=$(cat "$p")"
@@ -81,7 +86,15 @@ np_check intree/module-is-intree "/sys/module/xen_evtchn/version exists" \
 	test ! -e /sys/module/xen_evtchn/version
 
 np_run intree/evtchn-conform-exit "$DEADLINE" intree/conform/ evtchn-conform
-np_run intree/evtchn-shared-exit "$DEADLINE" intree/shared/ evtchn-shared
+np_run intree/evtchn-shared-exit "$DEADLINE" intree/shared/ evtchn-shared --kbinder
+VCPUS_INTREE=$(evtchn-shared --vcpus 2>&1)
+np_info "intree: interdomain ports per vCPU: $VCPUS_INTREE"
+case $VCPUS_OURS in
+vcpu*)	np_check ours/shared/vcpu-placement-as-intree \
+		"ours '$VCPUS_OURS', in-tree '$VCPUS_INTREE'" \
+		test "$VCPUS_OURS" = "$VCPUS_INTREE" ;;
+*)	np_fail ours/shared/vcpu-placement-as-intree "ours: $VCPUS_OURS" ;;
+esac
 np_dmesg_clean intree/dmesg-clean
 
 np_dump_dmesg
