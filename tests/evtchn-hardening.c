@@ -33,7 +33,7 @@ static const char *const counter_names[] = {
 	"bind_refused_stale", "bind_refused_busy", "close_failed",
 	"release_quarantined", "limit_refused", "spurious_event",
 	"ring_overflow", "bound_ports", "backend_error", "quarantined_ports",
-	"quarantine_reused",
+	"quarantine_reused", "port_reopened",
 };
 
 #define NR_COUNTERS	ARRAY_SIZE(counter_names)

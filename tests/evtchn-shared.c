@@ -201,6 +201,7 @@ static void case_file_first(bool behind, bool gntdev)
 {
 	const char *pfx = behind ? "behind/" :
 			  gntdev ? "gntdev-file-first/" : "file-first/";
+	long long reopened = 0, now = 0;
 	char name[96];
 	int srv, cli, gnt, b, rc, grant = -1;
 	uint32_t sp, cp;
@@ -218,6 +219,7 @@ static void case_file_first(bool behind, bool gntdev)
 		return;
 
 	if (behind) {
+		np_read_ll(NP_COUNTER_DIR "port_reopened", &reopened);
 		rc = xen_close_port(sp);
 		snprintf(name, sizeof(name), "%sclosed-behind", pfx);
 		np_check(rc == 0, name, "EVTCHNOP_close %u: %s", sp,
@@ -227,6 +229,12 @@ static void case_file_first(bool behind, bool gntdev)
 	if (!behind) {
 		snprintf(name, sizeof(name), "%sport-open-after-file-close", pfx);
 		port_is(name, sp, NP_EVTCHNSTAT_interdomain);
+	} else {
+		/* The number taken back, so that gntalloc's put closes it. */
+		np_read_ll(NP_COUNTER_DIR "port_reopened", &now);
+		snprintf(name, sizeof(name), "%sport-taken-back", pfx);
+		np_check(now == reopened + 1, name,
+			 "port_reopened %lld -> %lld, want +1", reopened, now);
 	}
 
 	/* An unrelated bind meanwhile: a fresh port, never EBUSY. */

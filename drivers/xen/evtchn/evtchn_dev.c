@@ -32,15 +32,17 @@
 #define NOPANIC_EVTCHN_VERSION	"0.2.0"
 
 /*
- * Ports one open file may bind. A legitimate opener binds a few ports per
- * guest it serves (xenstored and xenconsoled one per domain), so 4096
- * leaves room for thousands of guests, while one opener can take no more
- * than 1/32 of the 131072 ports of the FIFO interface. Read at open().
+ * Ports one restricted file may bind. A file restricted to one domain
+ * (IOCTL_EVTCHN_RESTRICT_DOMID) belongs to a deprivileged device model,
+ * which binds a few ports per vCPU of its guest: 4096 is plenty, and one
+ * such opener can take no more than 1/32 of the 131072 ports of the FIFO
+ * interface. Trusted openers are not limited, as with the in-tree driver
+ * (xenstored keeps one port per domain). Read at open().
  */
 static unsigned int max_user_ports = 4096;
 module_param(max_user_ports, uint, 0644);
 MODULE_PARM_DESC(max_user_ports,
-		 "Event channels one open file may bind (default 4096)");
+		 "Event channels one restricted file may bind (default 4096)");
 
 struct npev_ubuf {
 	char __user *buf;
