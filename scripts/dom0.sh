@@ -118,7 +118,9 @@ dom0_toolstack()
 	[ -e "$ird/var/run" ] || ln -s /run "$ird/var/run"
 	cp "$tools/usr/share/xen-utils-common/default.xen" \
 		"$ird/etc/default/xen" || return 1
-	echo 'XENCONSOLED_ARGS="--log=guest --log-dir=/var/log/xen/console"' \
+	# guest: the guests' markers; hv: Xen's own console, which
+	# xenconsoled reads on VIRQ_CON_RING (plan-clients.sh).
+	echo 'XENCONSOLED_ARGS="--log=all --log-dir=/var/log/xen/console"' \
 		>> "$ird/etc/default/xen"
 
 	d=$(mktemp -d /tmp/nopanic-domu.XXXXXX)

@@ -102,6 +102,12 @@ vchan_cycle()
 	fi
 }
 
+# libxenvchan shares its rings through gntalloc (server) and gntdev
+# (client).
+for m in xen_gntalloc xen_gntdev; do
+	[ -e "/sys/module/$m" ] || modprobe "$m" ||
+		np_fail "${P}vchan/modprobe-$m" "modprobe $m failed"
+done
 if command -v vchan-socket-proxy > /dev/null; then
 	i=1
 	while [ "$i" -le "$VCHAN_CYCLES" ]; do

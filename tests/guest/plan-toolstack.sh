@@ -15,6 +15,9 @@
 # busybox initramfs tests/guest/domu-init), its marker read from the
 # console log xenconsoled writes, xl destroy (every third cycle xl
 # shutdown -w), dom0's bound event channels back at their baseline.
+# Before the guests, Xen's other clients (plan-clients.sh): libxenvchan's
+# vchan-socket-proxy with an end killed, xenconsoled's hypervisor log,
+# xen-lowmemd.
 
 # shellcheck source=tests/guest/lib.sh
 . /plans/lib.sh
@@ -151,6 +154,10 @@ n=$(grep -c '^/nopanic/watch' "$NP_TMP/watch")
 np_check "${P}xenstore-watch" "rc=$rc, $n events (want 3): $(tr '\n' ' ' < "$NP_TMP/watch")" \
 	test "$rc" = 0 -a "$n" = 3
 xenstore-rm /nopanic
+
+# --- Xen's other clients of the event channel driver -----------------------
+
+. /plans/plan-clients.sh
 
 # --- guest lifecycles ------------------------------------------------------
 
