@@ -269,6 +269,70 @@ while [ $i -le "$CYCLES" ]; do
 done
 np_info "cycles $cycles_ok of $CYCLES clean, $retries run again after a domU kernel panic"
 
+# --- xl save and xl restore ------------------------------------------------
+
+# alive_lines NAME: heartbeat lines the guest NAME has printed so far.
+alive_lines()
+{
+	grep -c "NPDOMU-ALIVE token=$1" "$CONLOG/guest-$1.log" 2>/dev/null
+}
+
+# more_alive NAME N: the guest printed more than N heartbeats.
+more_alive()
+{
+	[ "$(alive_lines "$1")" -gt "$2" ]
+}
+
+# The guest's suspend and the restored guest's channels: xenstored and
+# xenconsoled bind new ports to it through the module under test, and
+# its console must come back (a heartbeat after the restore).
+save_restore()
+{
+	local name=np-$TARGET-save c=${P}save-restore img=$NP_TMP/np.save n rc
+
+	sed "s/^name = .*/name = \"$name\"/; s/np.token=[^ \"]*/np.token=$name/" \
+		"$NP_TMP/np-$TARGET-1.cfg" > "$NP_TMP/$name.cfg"
+	if ! timeout 120 xl create "$NP_TMP/$name.cfg" > "$NP_TMP/create.out" 2>&1 ||
+	   ! wait_for 120 more_alive "$name" 0; then
+		np_fail "$c/guest-up" "$(tail -n 3 "$NP_TMP/create.out" | tr '\n' ' ')"
+		xl destroy "$name" > /dev/null 2>&1
+		return
+	fi
+	np_ok "$c/guest-up"
+	timeout 180 xl save "$name" "$img" > "$NP_TMP/save.out" 2>&1
+	rc=$?
+	if [ $rc = 0 ] && wait_for 30 domain_gone "$name"; then
+		np_ok "$c/xl-save" "$(du -k "$img" | cut -f 1) KiB"
+	else
+		np_fail "$c/xl-save" "rc=$rc $(tail -n 3 "$NP_TMP/save.out" | tr '\n' ' ')"
+		xl destroy "$name" > /dev/null 2>&1
+		rm -f "$img"
+		return
+	fi
+	np_check "$c/ports-at-baseline-while-saved" \
+		"dom0 bound ports: $base before, $(np_user_ports) now" \
+		wait_for 30 ports_at "$base"
+	n=$(alive_lines "$name")
+	timeout 180 xl restore "$img" > "$NP_TMP/restore.out" 2>&1
+	rc=$?
+	rm -f "$img"
+	if [ $rc = 0 ] && wait_for 60 more_alive "$name" "$n"; then
+		np_ok "$c/xl-restore" "console alive again, ports $(np_user_ports)"
+	else
+		np_fail "$c/xl-restore" "rc=$rc, heartbeats $n -> $(alive_lines "$name"): $(tail -n 3 "$NP_TMP/restore.out" | tr '\n' ' ')"
+	fi
+	timeout 60 xl destroy "$name" > /dev/null 2>&1
+	if wait_for 30 domain_gone "$name" && wait_for 30 ports_at "$base"; then
+		np_ok "$c/ports-at-baseline" "evtchn=$base"
+	else
+		np_fail "$c/ports-at-baseline" "evtchn: $base before, $(np_user_ports) after"
+	fi
+}
+
+if [ "${NP_SAVE_RESTORE:-1}" = 1 ]; then
+	save_restore
+fi
+
 list=$(xl list 2>&1 | awk 'NR > 1 { print $1 }' | tr '\n' ' ')
 np_check "${P}xl-list-only-dom0" "xl list: $list" test "$list" = "Domain-0 "
 
