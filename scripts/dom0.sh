@@ -13,6 +13,7 @@
 #   dom0_iproute2 DIR           the host's iproute2 ip in DIR
 #   dom0_toolstack DIR TOOLS K  Xen's tools, their configuration and a
 #                               PV guest (kernel K) into DIR
+#                               (DOM0_XENSTORED=c: C xenstored)
 #   dom0_pack DIR OUT           DIR as a gzipped newc cpio
 #   boots NAME ARGS...          boot one after the other (E2E_PARALLEL=1:
 #                               at once) with $WORK/initrd.cpio.gz: Xen
@@ -122,6 +123,12 @@ dom0_toolstack()
 	# xenconsoled reads on VIRQ_CON_RING (plan-clients.sh).
 	echo 'XENCONSOLED_ARGS="--log=all --log-dir=/var/log/xen/console"' \
 		>> "$ird/etc/default/xen"
+	# DOM0_XENSTORED=c: C xenstored instead of Debian's default,
+	# oxenstored (both come with xen-utils).
+	if [ "${DOM0_XENSTORED:-}" = c ]; then
+		[ -x "$ird/usr/sbin/xenstored" ] || return 1
+		echo 'XENSTORED=/usr/sbin/xenstored' >> "$ird/etc/default/xen"
+	fi
 
 	d=$(mktemp -d /tmp/nopanic-domu.XXXXXX)
 	mkdir -p "$d"/{bin,sbin,dev,proc,sys}

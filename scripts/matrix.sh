@@ -332,7 +332,8 @@ matrix_initramfs()
 	install -m 755 "$WORK/np_sendframes" "$ird/bin/" &&
 	install -m 644 "$SRCDIR/tests/skbguard/plan.sh" "$ird/plans/skbguard.sh" &&
 	dom0_iproute2 "$ird" &&
-	dom0_toolstack "$ird" "$TOOLS_ROOT" "$GUEST_KERNEL" &&
+	DOM0_XENSTORED=$(case " $CXENSTORED_IN " in *" $rel "*) echo c ;; esac) \
+		dom0_toolstack "$ird" "$TOOLS_ROOT" "$GUEST_KERNEL" &&
 	dom0_modules "$ird" "$GUEST_MODULES" "$KVER" &&
 	intree_copy "$ird" &&
 	dom0_pack "$ird" "$WORK/initrd.cpio.gz"
@@ -414,6 +415,10 @@ UPGRADE_IN=$(awk '!/^#/ && NF && $5 != "-" { print $1 }' "$NP_RELEASES" |
 	paste -sd, -)
 VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$SRCDIR/dkms.conf")
 PROGS="evtchn-conform evtchn-hardening evtchn-stress evtchn-shared"
+# Releases whose toolstack runs C xenstored (test-xenstore comes with
+# their Xen) instead of Debian's default oxenstored, which e2e-toolstack
+# and the other releases run.
+CXENSTORED_IN=${MATRIX_CXENSTORED:-"trixie sid"}
 
 np_need_pkgs qemu-system-x86 busybox-static cpio xz-utils zstd kmod gcc \
 	libc6-dev make iproute2 >> "$WORK/setup.log" 2>&1

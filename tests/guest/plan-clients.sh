@@ -18,6 +18,9 @@
 #
 # lowmemd: xen-lowmemd binds VIRQ_ENOMEM; it must start, stay up, and give
 # its port back when killed.
+#
+# test-xenstore: Xen's own xenstore test, against whichever xenstored runs
+# (C xenstored where make matrix selects it), where the release ships it.
 
 VCHAN_CYCLES=${NP_VCHAN_CYCLES:-2}
 VCHAN_PATH=/local/domain/0/data/nopanic-vchan
@@ -163,4 +166,20 @@ if command -v xen-lowmemd > /dev/null; then
 	fi
 else
 	np_fail "${P}lowmemd/present" "no xen-lowmemd in this initramfs"
+fi
+
+# --- test-xenstore ---------------------------------------------------------
+
+txs=$(ls /usr/lib/xen-*/bin/test-xenstore 2>/dev/null | head -n 1)
+if [ -n "$txs" ]; then
+	xsd=$(for p in $(pidof oxenstored xenstored); do readlink "/proc/$p/exe"; done)
+	timeout 120 "$txs" > "$NP_TMP/test-xenstore.out" 2>&1
+	rc=$?
+	if [ "$rc" = 0 ]; then
+		np_ok "${P}test-xenstore" "against $xsd"
+	else
+		np_fail "${P}test-xenstore" "rc=$rc against $xsd: $(tail -n 3 "$NP_TMP/test-xenstore.out" | tr '\n' ' ')"
+	fi
+else
+	np_info "test-xenstore: not shipped with this release's Xen"
 fi
