@@ -21,7 +21,10 @@ for tier in $tiers; do
 	kunit)		cmd=("$NP_TOP/scripts/kunit.sh") ;;
 	e2e)		cmd=("$NP_TOP/scripts/e2e.sh" e2e) ;;
 	e2e-skbguard)	cmd=("$NP_TOP/scripts/e2e-skbguard.sh") ;;
-	e2e-toolstack)	cmd=("$NP_TOP/scripts/e2e-toolstack.sh") ;;
+	# Three guest lifecycles show what ten do (destroy, destroy,
+	# shutdown); make e2e-toolstack runs ten.
+	e2e-toolstack)	cmd=(env "E2E_CYCLES=${E2E_CYCLES:-3}"
+			     "$NP_TOP/scripts/e2e-toolstack.sh") ;;
 	torture)	cmd=("$NP_TOP/scripts/torture.sh" --ci) ;;
 	matrix)		cmd=("$NP_TOP/scripts/matrix.sh") ;;
 	# Every line's series, but the net KUnit suite (a UML kernel build
