@@ -77,6 +77,15 @@ static struct npev_fake_chan *npev_fake_get(u32 port)
 	return npev_fake_valid(port) ? &npev_fake.chan[port] : NULL;
 }
 
+/*
+ * Any port the fake can model, set up by the guest or not: static ports
+ * and the kernel's mappings may lie past nr_channels.
+ */
+static struct npev_fake_chan *npev_fake_slot(u32 port)
+{
+	return port < NPEV_FAKE_PORTS ? &npev_fake.chan[port] : NULL;
+}
+
 /* Xen: the lowest free port; port 0 is reserved and never handed out. */
 static int npev_fake_alloc_locked(u32 *port)
 {
@@ -274,7 +283,7 @@ static bool npev_fake_port_in_use(u32 port)
 	bool used;
 
 	spin_lock_irqsave(&npev_fake.lock, flags);
-	ch = port < NPEV_FAKE_PORTS ? &npev_fake.chan[port] : NULL;
+	ch = npev_fake_slot(port);
 	used = ch && ((ch->refs && !ch->quarantined) || ch->foreign);
 	spin_unlock_irqrestore(&npev_fake.lock, flags);
 	return used;
@@ -303,8 +312,8 @@ static int npev_fake_attach(struct npev_port *p, const char *name)
 	npev_fake_maybe_yield();
 	spin_lock_irqsave(&npev_fake.lock, flags);
 	ch = npev_fake_get(p->port);
-	if (!ch && p->is_static && p->port < NPEV_FAKE_PORTS)
-		ch = &npev_fake.chan[p->port];	/* set up on demand */
+	if (!ch && p->is_static)
+		ch = npev_fake_slot(p->port);	/* set up on demand */
 	if (npev_fake.attach_count) {
 		npev_fake.attach_count--;
 		rc = npev_fake.attach_error;
@@ -361,7 +370,7 @@ static bool npev_fake_detach(struct npev_port *p)
 	npev_fake_hook(p, NPEV_FAKE_BEFORE_DETACH);
 
 	spin_lock_irqsave(&npev_fake.lock, flags);
-	ch = p->port < NPEV_FAKE_PORTS ? &npev_fake.chan[p->port] : NULL;
+	ch = npev_fake_slot(p->port);
 	if (!ch || ch->mapped != p) {
 		/* The kernel maps the port elsewhere: touch nothing. */
 		spin_unlock_irqrestore(&npev_fake.lock, flags);
@@ -491,7 +500,7 @@ int npev_fake_make_static(u32 port)
 
 	/* Xen makes static ports past those the guest has set up too. */
 	spin_lock_irqsave(&npev_fake.lock, flags);
-	ch = port < NPEV_FAKE_PORTS ? &npev_fake.chan[port] : NULL;
+	ch = npev_fake_slot(port);
 	if (port && ch && ch->state == NPEV_FAKE_FREE) {
 		ch->state = NPEV_FAKE_STATIC;
 		npev_fake.nr_open++;
@@ -619,7 +628,7 @@ int npev_fake_holder_get(u32 port)
 	int rc = -ENOENT;
 
 	spin_lock_irqsave(&npev_fake.lock, flags);
-	ch = port < NPEV_FAKE_PORTS ? &npev_fake.chan[port] : NULL;
+	ch = npev_fake_slot(port);
 	if (ch && ch->refs) {
 		ch->refs++;
 		ch->holders++;
@@ -635,7 +644,7 @@ void npev_fake_holder_put(u32 port)
 	unsigned long flags;
 
 	spin_lock_irqsave(&npev_fake.lock, flags);
-	ch = port < NPEV_FAKE_PORTS ? &npev_fake.chan[port] : NULL;
+	ch = npev_fake_slot(port);
 	if (ch && !WARN_ON_ONCE(!ch->holders)) {
 		ch->holders--;
 		npev_fake_unref_locked(port);
