@@ -262,6 +262,43 @@ static void case_file_first(bool behind, bool gntdev)
 	close(cli);
 }
 
+/*
+ * A vCPU taken offline and back while gntalloc holds a port whose file is
+ * gone: the vCPU's timer and IPI ports are bound anew on the way up, and
+ * Xen must not hand them the held port's number (0.1.0 closed it early,
+ * and the holder's later put tore down the timer bound to that number).
+ * The port stays open, the notify still arrives, the port closes after.
+ */
+#define NP_CPU1_ONLINE	"/sys/devices/system/cpu/cpu1/online"
+
+static void case_hotplug(void)
+{
+	int srv, cli, gnt, rc, rc2;
+	uint32_t sp, cp;
+
+	if (access(NP_CPU1_ONLINE, W_OK)) {
+		np_info("hotplug: no %s (one vCPU?): not run", NP_CPU1_ONLINE);
+		return;
+	}
+	rc = vchan_pair(&srv, &sp, &cli, &cp);
+	gnt = rc < 0 ? rc : gnt_notify_on(sp);
+	if (!np_check(gnt >= 0, "hotplug/gntalloc-notify-set", "%s",
+		      np_err(gnt)))
+		return;
+	close(srv);
+	rc = np_write_str(NP_CPU1_ONLINE, "0\n");
+	np_sleep_ms(500);
+	rc2 = np_write_str(NP_CPU1_ONLINE, "1\n");
+	np_check(rc == 0 && rc2 == 0, "hotplug/cpu1-offline-online",
+		 "offline: %s, online: %s", np_err(rc), np_err(rc2));
+	port_is("hotplug/port-open-across-hotplug", sp,
+		NP_EVTCHNSTAT_interdomain);
+	close(gnt);
+	check_notify("hotplug/notify-delivered", cli, cp);
+	port_is("hotplug/port-closed-after-holder", sp, NP_EVTCHNSTAT_closed);
+	close(cli);
+}
+
 /* The page released first: the notify arrives, the port stays the file's. */
 static void case_holder_first(void)
 {
@@ -499,6 +536,7 @@ int main(int argc, char **argv)
 	case_file_first(false, false);
 	case_holder_first();
 	case_sigkill();
+	case_hotplug();
 	if (access(NP_GNTDEV_DEV, R_OK | W_OK) == 0)
 		case_file_first(false, true);
 	else
