@@ -78,6 +78,13 @@ torture-ci:
 matrix:
 	@scripts/matrix.sh $(RELEASES)
 
+# The matrix with the in-tree control of the toolstack and Xen's other
+# clients (vchan-socket-proxy, xenconsoled's hypervisor log, xen-lowmemd,
+# test-xenstore, xl save/restore) on every release, not only on Debian 13
+# and sid as make check runs it.
+clients:
+	@MATRIX_CONTROL="$(or $(RELEASES),bullseye bookworm trixie sid)" scripts/matrix.sh $(RELEASES)
+
 # The in-tree xen-evtchn against ours, interleaved in one dom0 boot, and
 # the skb guard's cost on Debian's production kernel in a second boot:
 # tables and charts in the cache. Not part of make check (it measures).
@@ -106,4 +113,4 @@ deb:
 	@scripts/deb.sh
 
 .PHONY: all modules install clean check-build kunit e2e e2e-skbguard e2e-toolstack \
-	demo fuzz skbguard-random torture torture-ci matrix patches-check readme-matrix bench check dkms-source deb
+	demo fuzz skbguard-random torture torture-ci matrix clients patches-check readme-matrix bench check dkms-source deb

@@ -18,6 +18,10 @@
 #                   afterwards; and where scripts/releases names one, a
 #                   second kernel's headers installed after the package:
 #                   dkms must build and install for it by itself
+#   control         (releases in MATRIX_CONTROL, default Debian 13 and sid;
+#                   make clients: all) a second boot: the toolstack and
+#                   Xen's other clients (plan-clients.sh) on the in-tree
+#                   module, the control of the toolstack column
 #   load ... skb guard  the release's Xen and kernel booted under QEMU with
 #                   the root's module tree as dkms left it
 #                   (tests/guest/plan-matrix.sh): our module loaded from
@@ -60,7 +64,7 @@ E2E_STRESS_P=${E2E_STRESS_P:-4}
 E2E_STRESS_N=${E2E_STRESS_N:-40000}
 MATRIX_CYCLES=${MATRIX_CYCLES:-3}
 
-COLS="build install upgrade load conformance stress hardening shared skbguard toolstack remove"
+COLS="build install upgrade load conformance stress hardening shared skbguard toolstack control remove"
 
 log()
 {
@@ -72,6 +76,7 @@ column()
 {
 	case $1 in
 	skbguard/*)			echo skbguard ;;
+	control/*)			echo control ;;
 	*/shared/*|*/evtchn-shared*)	echo shared ;;
 	toolstack/*)			echo toolstack ;;
 	ours/conform/*|ours/evtchn-conform*|intree/*) echo conformance ;;
@@ -277,20 +282,15 @@ release_run()
 			np_timing "$rel guest $(np_since "$t")s"
 			boots "$rel" "np.mode=matrix np.ver=$VERSION np.stress_p=$E2E_STRESS_P np.stress_n=$E2E_STRESS_N np.cycles=$MATRIX_CYCLES" \
 				>> "$WORK/setup.log"
-			# Boot checks, the guest's own, the log: each in its column.
-			while IFS= read -r line; do
-				echo "$line"
-				case $line in
-				"ok $rel/"*)
-					NP_PASSED=$((NP_PASSED + 1))
-					np_tab_mark "$rel" "$(column "${line#ok "$rel"/}")" ok
-					;;
-				"FAIL $rel/"*)
-					NP_FAILED=$((NP_FAILED + 1))
-					np_tab_mark "$rel" "$(column "${line#FAIL "$rel"/}")" fail
-					;;
-				esac
-			done < <(boot_checks "$rel"; guest_checks "$rel"; log_clean "$rel")
+			count_boot "$rel"
+			# The in-tree control of the toolstack and the clients:
+			# a boot of its own (xenstored cannot be restarted).
+			if [[ " $MATRIX_CONTROL " = *" $rel "* ]]; then
+				boots "$rel" "np.mode=control np.cycles=1" >> "$WORK/setup.log"
+				count_boot "$rel"
+			else
+				np_tab_na "$rel" control "MATRIX_CONTROL"
+			fi
 		else
 			np_tab_fail "$rel" load initramfs "cannot build the initramfs (log: $WORK/setup.log)"
 		fi
@@ -314,6 +314,27 @@ release_run()
 	fi
 	np_timing "$rel remove $(np_since "$t")s"
 	np_timing "$rel total $(np_since "$t_rel")s"
+}
+
+# count_boot REL: the checks of REL's last boot (the boot's own, the
+# guest's, the log), each counted in its column.
+count_boot()
+{
+	local rel=$1 line
+
+	while IFS= read -r line; do
+		echo "$line"
+		case $line in
+		"ok $rel/"*)
+			NP_PASSED=$((NP_PASSED + 1))
+			np_tab_mark "$rel" "$(column "${line#ok "$rel"/}")" ok
+			;;
+		"FAIL $rel/"*)
+			NP_FAILED=$((NP_FAILED + 1))
+			np_tab_mark "$rel" "$(column "${line#FAIL "$rel"/}")" fail
+			;;
+		esac
+	done < <(boot_checks "$rel"; guest_checks "$rel"; log_clean "$rel")
 }
 
 # matrix_initramfs REL DIR: the dom0's initramfs: the plans, the test
@@ -419,6 +440,9 @@ PROGS="evtchn-conform evtchn-hardening evtchn-stress evtchn-shared"
 # their Xen) instead of Debian's default oxenstored, which e2e-toolstack
 # and the other releases run.
 CXENSTORED_IN=${MATRIX_CXENSTORED:-"trixie sid"}
+# Releases whose in-tree module also runs the toolstack and the clients,
+# as the control (make clients: all of them).
+MATRIX_CONTROL=${MATRIX_CONTROL-"trixie sid"}
 
 np_need_pkgs qemu-system-x86 busybox-static cpio xz-utils zstd kmod gcc \
 	libc6-dev make iproute2 >> "$WORK/setup.log" 2>&1
