@@ -436,6 +436,24 @@ static void npev_fake_quarantine(struct npev_port *p)
 	spin_unlock_irqrestore(&npev_fake.lock, flags);
 }
 
+static bool npev_fake_unquarantine(u32 port)
+{
+	struct npev_fake_chan *ch;
+	unsigned long flags;
+	bool done = false;
+
+	npev_fake_might_sleep("unquarantine");
+	spin_lock_irqsave(&npev_fake.lock, flags);
+	ch = npev_fake_slot(port);
+	if (ch && ch->quarantined && !ch->mapped) {
+		atomic_long_dec(&npev_stats[NPEV_STAT_QUARANTINED_PORTS]);
+		npev_fake_unref_locked(port);
+		done = true;
+	}
+	spin_unlock_irqrestore(&npev_fake.lock, flags);
+	return done;
+}
+
 static void npev_fake_eoi_op(struct npev_port *p)
 {
 	struct npev_fake_chan *ch;
@@ -485,6 +503,7 @@ const struct npev_ops npev_fake_ops = {
 	.detach			= npev_fake_detach,
 	.put			= npev_fake_put,
 	.quarantine		= npev_fake_quarantine,
+	.unquarantine		= npev_fake_unquarantine,
 	.eoi			= npev_fake_eoi_op,
 	.notify			= npev_fake_notify,
 	.nr_channels		= npev_fake_nr_channels,

@@ -261,6 +261,40 @@ static void reopen_bounded_then_quarantine(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a->nr_ports, 0U);
 }
 
+/*
+ * A quarantined port's number borrowed by a later take-back is open again:
+ * the kept reference goes, the kernel closes it, the quarantine ends.
+ */
+static void reopen_ends_a_quarantine(struct kunit *test)
+{
+	long gauge = npev_fake_stat(NPEV_STAT_QUARANTINED_PORTS);
+	struct npev_user *a = npt_user(test);
+
+	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 1);
+	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 2);
+	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 3);
+	KUNIT_ASSERT_EQ(test, npev_fake_close_behind(1), 0);
+	npev_fake_set_busy(1, true);
+	KUNIT_ASSERT_EQ(test, npev_unbind(a, 1), 0);
+	KUNIT_ASSERT_TRUE(test, npev_fake_chan(1).quarantined);
+	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_QUARANTINED_PORTS) - gauge,
+			1L);
+
+	npev_fake_set_busy(1, false);
+	KUNIT_ASSERT_EQ(test, npev_fake_close_behind(3), 0);
+	KUNIT_EXPECT_EQ(test, npev_unbind(a, 3), 0);
+	/* Port 1 was borrowed on the way to 3: its quarantine is over. */
+	KUNIT_EXPECT_FALSE(test, npev_fake_chan(1).quarantined);
+	KUNIT_EXPECT_EQ(test, npev_fake_chan(1).refs, 0U);
+	KUNIT_EXPECT_FALSE(test, npev_fake_is_open(1));
+	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_QUARANTINED_PORTS), gauge);
+	KUNIT_EXPECT_FALSE(test, npev_fake_is_open(3));
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_kernel_bugs, 0U);
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_close_free, 0U);
+	KUNIT_EXPECT_EQ(test, npev_fake_nr_open(), 1U);	/* a's port 2 */
+	KUNIT_EXPECT_EQ(test, npev_notify(a, 2), 0);
+}
+
 /* A static port shared with a holder: unmapped at the last put, never closed. */
 static void shared_static_port_never_closed(struct kunit *test)
 {
@@ -306,6 +340,7 @@ static struct kunit_case npev_shared_cases[] = {
 	KUNIT_CASE(reopen_gives_back_the_ports_below),
 	KUNIT_CASE(reopen_revives_other_dead_ports),
 	KUNIT_CASE(reopen_bounded_then_quarantine),
+	KUNIT_CASE(reopen_ends_a_quarantine),
 	KUNIT_CASE(shared_static_port_never_closed),
 	KUNIT_CASE(bind_static_past_the_ports_set_up),
 	{}

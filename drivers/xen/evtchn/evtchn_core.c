@@ -435,13 +435,17 @@ static int npev_reopen_once(struct npev_user *u, u32 port)
 			break;	/* rc == 0 */
 	}
 	/*
-	 * A borrowed port the kernel maps is another dead port of a binding
-	 * (ours or a kernel user's): open again, its holder's close will now
-	 * succeed, so leave it to that close.
+	 * A borrowed port that is quarantined is open again: let go of its
+	 * mapping, and the kernel closes it. One the kernel maps otherwise
+	 * is another dead port of a binding (ours or a kernel user's): open
+	 * again, its holder's close will now succeed, so leave it to that.
 	 */
-	while (n--)
+	while (n--) {
+		if (u->ops->unquarantine(extra[n]))
+			continue;
 		if (!u->ops->port_in_use(extra[n]))
 			npev_close_unattached(u, extra[n]);
+	}
 	kfree(extra);
 	return rc;
 }

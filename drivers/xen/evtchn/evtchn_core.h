@@ -89,6 +89,12 @@ struct npev_ops {
 	 * closing it. A later attach() given the same number adopts it.
 	 */
 	void (*quarantine)(struct npev_port *p);
+	/*
+	 * @port, quarantined, is open in the hypervisor again (the caller
+	 * holds it): drop the kept reference, so the kernel unmaps the port
+	 * and closes it. False if @port is not quarantined.
+	 */
+	bool (*unquarantine)(u32 port);
 	/* Re-enable delivery after an event was read (late EOI). */
 	void (*eoi)(struct npev_port *p);
 	void (*notify)(struct npev_port *p);

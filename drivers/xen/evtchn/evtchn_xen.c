@@ -131,6 +131,16 @@ static void npev_xen_quarantine(struct npev_port *p)
 	atomic_long_inc(&npev_stats[NPEV_STAT_QUARANTINED_PORTS]);
 }
 
+static bool npev_xen_unquarantine(u32 port)
+{
+	if (npev_xen_quarantined(port) < 0)
+		return false;
+	xa_erase(&npev_quarantine, port);
+	atomic_long_dec(&npev_stats[NPEV_STAT_QUARANTINED_PORTS]);
+	evtchn_put(port);	/* the kept reference: unmaps and closes */
+	return true;
+}
+
 /*
  * Xen has given @p's port number to us again while the kernel still maps
  * it to the quarantined @irq: the mapping is right again, adopt it with
@@ -298,6 +308,7 @@ const struct npev_ops npev_xen_ops = {
 	.detach			= npev_xen_detach,
 	.put			= npev_xen_put,
 	.quarantine		= npev_xen_quarantine,
+	.unquarantine		= npev_xen_unquarantine,
 	.eoi			= npev_xen_eoi,
 	.notify			= npev_xen_notify,
 	.nr_channels		= npev_xen_nr_channels,
