@@ -19,6 +19,10 @@
 # lowmemd: xen-lowmemd binds VIRQ_ENOMEM; it must start, stay up, and give
 # its port back when killed.
 #
+# xentrace: binds VIRQ_TBUF (setting up Xen's trace buffers itself); a
+# second xentrace meanwhile must fail cleanly (Xen binds a global VIRQ
+# once), the first must finish with records, its port given back.
+#
 # test-xenstore: Xen's own xenstore test, against whichever xenstored runs
 # (C xenstored where make matrix selects it), where the release ships it.
 
@@ -182,4 +186,41 @@ if [ -n "$txs" ]; then
 	fi
 else
 	np_info "test-xenstore: not shipped with this release's Xen"
+fi
+
+# --- xentrace: VIRQ_TBUF -----------------------------------------------------
+
+if command -v xentrace > /dev/null; then
+	base=$(np_user_ports)
+	rm -f "$NP_TMP/trace.bin"
+	timeout 60 xentrace -D -T 4 "$NP_TMP/trace.bin" \
+		> "$NP_TMP/xentrace.out" 2>&1 &
+	tpid=$!
+	sleep 1.5
+	timeout 20 xentrace -D -T 2 "$NP_TMP/trace2.bin" \
+		> "$NP_TMP/xentrace2.out" 2>&1
+	rc2=$?
+	wait "$tpid"
+	rc=$?
+	size=$(wc -c < "$NP_TMP/trace.bin" 2>/dev/null || echo 0)
+	if [ "$rc" = 0 ] && [ "$size" -gt 0 ]; then
+		np_ok "${P}xentrace/records" "$size bytes in 4 s"
+	else
+		np_fail "${P}xentrace/records" "rc=$rc, $size bytes: $(tail -n 3 "$NP_TMP/xentrace.out" | tr '\n' ' ')"
+	fi
+	# 124: timeout killed it; anything else non-zero is a clean refusal.
+	if [ "$rc2" != 0 ] && [ "$rc2" != 124 ]; then
+		np_ok "${P}xentrace/second-refused" "rc=$rc2: $(tail -n 1 "$NP_TMP/xentrace2.out")"
+	else
+		np_fail "${P}xentrace/second-refused" "rc=$rc2: $(tail -n 3 "$NP_TMP/xentrace2.out" | tr '\n' ' ')"
+	fi
+	rm -f "$NP_TMP/trace.bin" "$NP_TMP/trace2.bin"
+	if wait_for 10 ports_at "$base"; then
+		np_ok "${P}xentrace/ports-at-baseline"
+	else
+		np_fail "${P}xentrace/ports-at-baseline" \
+			"dom0 bound ports: $base before, $(np_user_ports) after"
+	fi
+else
+	np_fail "${P}xentrace/present" "no xentrace in this initramfs"
 fi
