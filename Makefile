@@ -80,10 +80,11 @@ matrix:
 
 # The matrix with the in-tree control of the toolstack and Xen's other
 # clients (vchan-socket-proxy, xenconsoled's hypervisor log, xen-lowmemd,
-# test-xenstore, xl save/restore) on every release, not only on Debian 13
-# and sid as make check runs it.
+# test-xenstore, xentrace, xl save/restore) on every release, not only on
+# Debian 13 and sid as make check runs it (and without save/restore).
 clients:
-	@MATRIX_CONTROL="$(or $(RELEASES),bullseye bookworm trixie sid)" scripts/matrix.sh $(RELEASES)
+	@MATRIX_CONTROL="$(or $(RELEASES),bullseye bookworm trixie sid)" \
+		MATRIX_SAVE_RESTORE=1 scripts/matrix.sh $(RELEASES)
 
 # The in-tree xen-evtchn against ours, interleaved in one dom0 boot, and
 # the skb guard's cost on Debian's production kernel in a second boot:

@@ -280,13 +280,13 @@ release_run()
 		if [ -n "$tools_env" ] && skbguard_build "$rel" "$ROOT" "$KVER" &&
 		   matrix_initramfs "$rel" "$IRD" >> "$WORK/setup.log" 2>&1; then
 			np_timing "$rel guest $(np_since "$t")s"
-			boots "$rel" "np.mode=matrix np.ver=$VERSION np.stress_p=$E2E_STRESS_P np.stress_n=$E2E_STRESS_N np.cycles=$MATRIX_CYCLES" \
+			boots "$rel" "np.mode=matrix np.ver=$VERSION np.stress_p=$E2E_STRESS_P np.stress_n=$E2E_STRESS_N np.cycles=$MATRIX_CYCLES np.save_restore=$MATRIX_SAVE_RESTORE" \
 				>> "$WORK/setup.log"
 			count_boot "$rel"
 			# The in-tree control of the toolstack and the clients:
 			# a boot of its own (xenstored cannot be restarted).
 			if [[ " $MATRIX_CONTROL " = *" $rel "* ]]; then
-				boots "$rel" "np.mode=control np.cycles=1" >> "$WORK/setup.log"
+				boots "$rel" "np.mode=control np.cycles=1 np.save_restore=$MATRIX_SAVE_RESTORE" >> "$WORK/setup.log"
 				count_boot "$rel"
 			else
 				np_tab_na "$rel" control "MATRIX_CONTROL"
@@ -443,6 +443,12 @@ CXENSTORED_IN=${MATRIX_CXENSTORED:-"trixie sid"}
 # Releases whose in-tree module also runs the toolstack and the clients,
 # as the control (make clients: all of them).
 MATRIX_CONTROL=${MATRIX_CONTROL-"trixie sid"}
+# xl save and restore in the toolstack boots: make clients (1); make
+# check's matrix leaves it to e2e-toolstack (0). Once seen 2026-12-06:
+# restore rc 0 but no console heartbeat within 60 s, ours on Debian 13,
+# the in-tree control passing; not diagnosed yet (plan-toolstack.sh now
+# prints its diagnostics).
+MATRIX_SAVE_RESTORE=${MATRIX_SAVE_RESTORE:-0}
 
 np_need_pkgs qemu-system-x86 busybox-static cpio xz-utils zstd kmod gcc \
 	libc6-dev make iproute2 >> "$WORK/setup.log" 2>&1

@@ -320,6 +320,12 @@ save_restore()
 		np_ok "$c/xl-restore" "console alive again, ports $(np_user_ports)"
 	else
 		np_fail "$c/xl-restore" "rc=$rc, heartbeats $n -> $(alive_lines "$name"): $(tail -n 3 "$NP_TMP/restore.out" | tr '\n' ' ')"
+		np_info "diag: xl list: $(xl list 2>&1 | tr -s ' ' | tr '\n' ';')"
+		np_info "diag: dom0 ports $(np_user_ports); $(grep 'evtchn:' /proc/interrupts | tr -s ' ' | tr '\n' ';')"
+		domid=$(xl domid "$name" 2>/dev/null)
+		np_info "diag: xenstore console: $(xenstore-ls -f "/local/domain/$domid/console" 2>&1 | tr '\n' ';')"
+		tr -d '\r' < "$CONLOG/guest-$name.log" 2>/dev/null | tail -n 20 |
+			sed 's/^/NPINFO diag: domU: /'
 	fi
 	timeout 60 xl destroy "$name" > /dev/null 2>&1
 	if wait_for 30 domain_gone "$name" && wait_for 30 ports_at "$base"; then
@@ -329,6 +335,7 @@ save_restore()
 	fi
 }
 
+# np.save_restore=0 leaves it out (make check's matrix; see matrix.sh).
 if [ "${NP_SAVE_RESTORE:-1}" = 1 ]; then
 	save_restore
 fi
