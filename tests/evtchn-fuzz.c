@@ -49,7 +49,6 @@
 
 #include <pthread.h>
 #include <signal.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #define SLOTS		6	/* descriptors per process */

@@ -24,7 +24,6 @@
 
 #include <sched.h>
 #include <signal.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #define WAIT_MS		5000

@@ -72,19 +72,16 @@ struct np_gntdev_map_grant_ref {
 #define NP_PROBE	8
 
 /*
- * A shared page for dom0 itself whose release notifies through @port:
- * the gntalloc fd (closing it releases the page), or -errno.
+ * One page shared with dom0 itself through gntalloc: the gntalloc fd
+ * (closing it releases the page) with the page's mmap() offset in *@index
+ * and its grant reference in *@ref, or -errno.
  */
-static int gnt_notify_on(uint32_t port)
+static int gnt_share(uint64_t *index, uint32_t *ref)
 {
 	struct np_gntalloc_alloc_gref a = {
 		.domid = 0,
 		.flags = NP_GNTALLOC_FLAG_WRITABLE,
 		.count = 1,
-	};
-	struct np_gntalloc_unmap_notify n = {
-		.action = NP_UNMAP_NOTIFY_SEND_EVENT,
-		.event_channel_port = port,
 	};
 	int fd = open(NP_GNTALLOC_DEV, O_RDWR | O_CLOEXEC);
 	int rc;
@@ -92,10 +89,42 @@ static int gnt_notify_on(uint32_t port)
 	if (fd < 0)
 		return -errno;
 	rc = np_ioctl(fd, NP_IOCTL_GNTALLOC_ALLOC_GREF, &a);
-	if (rc == 0) {
-		n.index = a.index;
-		rc = np_ioctl(fd, NP_IOCTL_GNTALLOC_SET_UNMAP_NOTIFY, &n);
+	if (rc < 0) {
+		close(fd);
+		return rc;
 	}
+	*index = a.index;
+	*ref = a.gref_ids[0];
+	return fd;
+}
+
+/* Ask @fd (gntalloc or gntdev) to notify through @port when @index goes. */
+static int gnt_set_notify(int fd, unsigned long cmd, uint64_t index,
+			  uint32_t port)
+{
+	struct np_gntalloc_unmap_notify n = {
+		.index = index,
+		.action = NP_UNMAP_NOTIFY_SEND_EVENT,
+		.event_channel_port = port,
+	};
+
+	return np_ioctl(fd, cmd, &n);
+}
+
+/*
+ * A shared page for dom0 itself whose release notifies through @port:
+ * the gntalloc fd (closing it releases the page), or -errno.
+ */
+static int gnt_notify_on(uint32_t port)
+{
+	uint64_t index;
+	uint32_t ref;
+	int fd = gnt_share(&index, &ref);
+	int rc;
+
+	if (fd < 0)
+		return fd;
+	rc = gnt_set_notify(fd, NP_IOCTL_GNTALLOC_SET_UNMAP_NOTIFY, index, port);
 	if (rc < 0) {
 		close(fd);
 		return rc;
@@ -111,33 +140,20 @@ static int gnt_notify_on(uint32_t port)
  */
 static int gntdev_notify_on(uint32_t port, int *gnt)
 {
-	struct np_gntalloc_alloc_gref a = {
-		.domid = 0,
-		.flags = NP_GNTALLOC_FLAG_WRITABLE,
-		.count = 1,
-	};
 	struct np_gntdev_map_grant_ref m = { .count = 1, .domid = 0 };
-	struct np_gntalloc_unmap_notify n = {
-		.action = NP_UNMAP_NOTIFY_SEND_EVENT,
-		.event_channel_port = port,
-	};
+	uint64_t index;
 	int fd, rc;
 
-	*gnt = open(NP_GNTALLOC_DEV, O_RDWR | O_CLOEXEC);
+	*gnt = gnt_share(&index, &m.ref);
 	if (*gnt < 0)
-		return -errno;
-	rc = np_ioctl(*gnt, NP_IOCTL_GNTALLOC_ALLOC_GREF, &a);
-	if (rc < 0)
-		return rc;
+		return *gnt;
 	fd = open(NP_GNTDEV_DEV, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	m.ref = a.gref_ids[0];
 	rc = np_ioctl(fd, NP_IOCTL_GNTDEV_MAP_GRANT_REF, &m);
-	if (rc == 0) {
-		n.index = m.index;
-		rc = np_ioctl(fd, NP_IOCTL_GNTDEV_SET_UNMAP_NOTIFY, &n);
-	}
+	if (rc == 0)
+		rc = gnt_set_notify(fd, NP_IOCTL_GNTDEV_SET_UNMAP_NOTIFY,
+				    m.index, port);
 	if (rc < 0) {
 		close(fd);
 		return rc;

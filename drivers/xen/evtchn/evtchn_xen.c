@@ -32,6 +32,7 @@
 
 static_assert(NPEV_DOMID_FIRST_RESERVED == DOMID_FIRST_RESERVED);
 static_assert(NPEV_UNRESTRICTED == (domid_t)-1);
+static_assert(NPEV_DOMID_SELF == DOMID_SELF);
 
 static int npev_xen_bind_virq(u32 virq, u32 *port)
 {
