@@ -33,6 +33,8 @@ void npev_fake_reset(void)
 	npev_fake.nr_closes = 0;
 	npev_fake.nr_close_free = 0;
 	npev_fake.nr_kernel_bugs = 0;
+	npev_fake.resumes = 0;
+	npev_fake.nr_orphans = 0;
 	npev_fake.interdomain_pending = true;
 	npev_fake.alloc_error = 0;
 	npev_fake.alloc_count = 0;
@@ -311,6 +313,7 @@ static int npev_fake_attach(struct npev_port *p, const char *name)
 	npev_fake_might_sleep("attach");	/* request_irq() allocates */
 	npev_fake_maybe_yield();
 	spin_lock_irqsave(&npev_fake.lock, flags);
+	p->epoch = npev_fake.resumes;
 	ch = npev_fake_get(p->port);
 	if (!ch && p->is_static)
 		ch = npev_fake_slot(p->port);	/* set up on demand */
@@ -359,7 +362,27 @@ static void npev_fake_hook(struct npev_port *p, enum npev_fake_phase ph)
 		hook(p, ph, npev_fake.release_hook_data);
 }
 
-static bool npev_fake_detach(struct npev_port *p)
+static bool npev_fake_forgotten_locked(struct npev_port *p)
+{
+	struct npev_fake_chan *ch = npev_fake_slot(p->port);
+
+	lockdep_assert_held(&npev_fake.lock);
+	return ch && ch->mapped != p && ch->orphan == p &&
+	       p->epoch != npev_fake.resumes;
+}
+
+static bool npev_fake_forgotten(struct npev_port *p)
+{
+	unsigned long flags;
+	bool forgotten;
+
+	spin_lock_irqsave(&npev_fake.lock, flags);
+	forgotten = npev_fake_forgotten_locked(p);
+	spin_unlock_irqrestore(&npev_fake.lock, flags);
+	return forgotten;
+}
+
+static enum npev_detach npev_fake_detach(struct npev_port *p)
 {
 	struct npev_fake_chan *ch;
 	unsigned long flags;
@@ -371,10 +394,20 @@ static bool npev_fake_detach(struct npev_port *p)
 
 	spin_lock_irqsave(&npev_fake.lock, flags);
 	ch = npev_fake_slot(p->port);
+	if (npev_fake_forgotten_locked(p)) {
+		/* The glue: unbind_from_irqhandler() of the orphan. */
+		if (!--ch->orphan_refs) {
+			ch->orphan = NULL;
+			npev_fake.nr_orphans--;
+		}
+		ch->releases++;
+		spin_unlock_irqrestore(&npev_fake.lock, flags);
+		return NPEV_DETACH_GONE;
+	}
 	if (!ch || ch->mapped != p) {
 		/* The kernel maps the port elsewhere: touch nothing. */
 		spin_unlock_irqrestore(&npev_fake.lock, flags);
-		return false;
+		return NPEV_DETACH_LOST;
 	}
 	ch->mapped = NULL;
 	ch->masked = false;
@@ -382,7 +415,7 @@ static bool npev_fake_detach(struct npev_port *p)
 	spin_unlock_irqrestore(&npev_fake.lock, flags);
 
 	npev_fake_hook(p, NPEV_FAKE_AFTER_DETACH);
-	return true;
+	return NPEV_DETACHED;
 }
 
 /*
@@ -501,6 +534,7 @@ const struct npev_ops npev_fake_ops = {
 	.port_open		= npev_fake_port_open,
 	.attach			= npev_fake_attach,
 	.detach			= npev_fake_detach,
+	.forgotten		= npev_fake_forgotten,
 	.put			= npev_fake_put,
 	.quarantine		= npev_fake_quarantine,
 	.unquarantine		= npev_fake_unquarantine,
@@ -608,6 +642,33 @@ struct npev_user *npev_fake_owner(u32 port)
 		u = ch->mapped->user;
 	spin_unlock_irqrestore(&npev_fake.lock, flags);
 	return u;
+}
+
+void npev_fake_resume(bool restored)
+{
+	struct npev_fake_chan *ch, saved;
+	unsigned long flags;
+	u32 port;
+
+	spin_lock_irqsave(&npev_fake.lock, flags);
+	npev_fake.resumes++;
+	for (port = 0; restored && port < NPEV_FAKE_PORTS; port++) {
+		ch = &npev_fake.chan[port];
+		saved = *ch;
+		memset(ch, 0, sizeof(*ch));
+		ch->orphan = saved.orphan;
+		ch->orphan_refs = saved.orphan_refs;
+		if (saved.mapped) {
+			/* No earlier orphan of the port is freed by this. */
+			WARN_ON_ONCE(ch->orphan);
+			ch->orphan = saved.mapped;
+			ch->orphan_refs = saved.refs;
+			npev_fake.nr_orphans++;
+		}
+	}
+	if (restored)
+		npev_fake.nr_open = 0;
+	spin_unlock_irqrestore(&npev_fake.lock, flags);
 }
 
 struct npev_port *npev_fake_steal_mapping(u32 port)

@@ -61,6 +61,13 @@ struct npev_fake_chan {
 	bool foreign;		/* mapped by something else in the kernel */
 	bool busy;		/* Xen does not hand it out while free */
 	bool masked;		/* delivered, waiting for its EOI */
+	/*
+	 * A binding's interrupt left from before a restore (npev_fake_resume):
+	 * no longer mapped to the port, still the binding's, with the
+	 * references it had. The glue must free it.
+	 */
+	struct npev_port *orphan;
+	unsigned int orphan_refs;
 	bool pending;		/* fired while masked or not mapped */
 
 	/* What the fake saw. */
@@ -89,6 +96,8 @@ struct npev_fake {
 	 * hits BUG() in xen_evtchn_close() there. Every case expects 0.
 	 */
 	unsigned int nr_kernel_bugs;
+	unsigned int resumes;		/* npev_fake_resume() calls */
+	unsigned int nr_orphans;	/* orphaned interrupts not yet freed */
 
 	/* Knobs, set by a case before it drives the core. */
 	bool interdomain_pending;	/* Xen marks a new local port pending */
@@ -122,6 +131,14 @@ unsigned int npev_fake_nr_open(void);
 bool npev_fake_fire(u32 port);
 /* Call the handler even if masked: a spurious interrupt. */
 bool npev_fake_fire_raw(u32 port);
+
+/*
+ * The domain's suspend and resume. @restored: the kernel forgot every
+ * mapping and Xen every port, as after xl save/restore or a migration (each
+ * bound port's interrupt becomes an orphan, see npev_fake_chan); else a
+ * cancelled suspend, which changes nothing but the count.
+ */
+void npev_fake_resume(bool restored);
 
 /* Kernel side: the handler mapped to @port (not a reference). */
 struct npev_port *npev_fake_mapped(u32 port);

@@ -332,6 +332,96 @@ static void bind_static_past_the_ports_set_up(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a->nr_ports, 1U);
 }
 
+/*
+ * xl save/restore or a migration of the domain: the kernel forgets every
+ * port -> interrupt mapping and Xen every port, while each binding's
+ * interrupt and handler stay. Closing the files frees them all, closes
+ * nothing (there is nothing left to close), and loses no state. (The
+ * in-tree driver hits BUG_ON(irq < 0) there.)
+ */
+static void resume_release_frees_everything(struct kunit *test)
+{
+	struct npev_user *s = npt_user(test);
+	struct npev_user *c = npt_user(test);
+	long resumed = npev_fake_stat(NPEV_STAT_RESUME_RELEASED);
+	long errors = npev_fake_stat(NPEV_STAT_BACKEND_ERROR);
+	long bound = npev_fake_stat(NPEV_STAT_BOUND_PORTS);
+
+	npt_vchan(test, s, c);
+	KUNIT_ASSERT_EQ(test, npev_bind_unbound(s, 0), 3);
+	npev_fake_resume(true);
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_orphans, 3U);
+	KUNIT_EXPECT_NULL(test, npev_fake_mapped(1));
+	KUNIT_EXPECT_EQ(test, npev_fake_nr_open(), 0U);
+
+	KUNIT_EXPECT_EQ(test, npev_unbind(s, 3), 0);
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_orphans, 2U);
+	npev_fake_user_free(test, s);
+	npev_fake_user_free(test, c);
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_orphans, 0U);
+	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_RESUME_RELEASED) - resumed, 3L);
+	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_BACKEND_ERROR), errors);
+	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_BOUND_PORTS), bound);
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_closes, 0U);
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_kernel_bugs, 0U);
+}
+
+/*
+ * After a restore Xen issues a forgotten number afresh, to another file
+ * or to the file that still records it: that bind succeeds, and the old
+ * binding's release touches only its own interrupt.
+ */
+static void resume_number_issued_again(struct kunit *test)
+{
+	struct npev_user *a = npt_user(test);
+	struct npev_user *b = npt_user(test);
+	long resumed = npev_fake_stat(NPEV_STAT_RESUME_RELEASED);
+	u32 buf[4];
+
+	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 1);
+	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 2);
+	npev_fake_resume(true);
+
+	/* Another file gets 1: a's record of 1 stays until a lets go. */
+	KUNIT_EXPECT_EQ(test, npev_bind_unbound(b, 0), 1);
+	KUNIT_EXPECT_PTR_EQ(test, npev_fake_owner(1), b);
+	KUNIT_EXPECT_EQ(test, npev_unbind(a, 1), 0);
+	KUNIT_EXPECT_PTR_EQ(test, npev_fake_owner(1), b);
+	KUNIT_EXPECT_TRUE(test, npev_fake_fire(1));
+	KUNIT_EXPECT_EQ(test, npev_fake_read(b, buf, sizeof(buf)), (ssize_t)4);
+	KUNIT_EXPECT_EQ(test, buf[0], 1U);
+
+	/* a itself gets 2 again: the forgotten record gives way. */
+	KUNIT_EXPECT_EQ(test, npev_bind_unbound(a, 0), 2);
+	KUNIT_EXPECT_PTR_EQ(test, npev_fake_owner(2), a);
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_orphans, 0U);
+	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_RESUME_RELEASED) - resumed, 2L);
+
+	/* The new bindings end as any other: closed once, cleanly. */
+	npev_fake_user_free(test, a);
+	npev_fake_user_free(test, b);
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_closes, 2U);
+	KUNIT_EXPECT_EQ(test, npev_fake_nr_open(), 0U);
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_kernel_bugs, 0U);
+}
+
+/* A suspend that was cancelled (or an ordinary one) changes nothing. */
+static void resume_cancelled_changes_nothing(struct kunit *test)
+{
+	struct npev_user *a = npt_user(test);
+	long resumed = npev_fake_stat(NPEV_STAT_RESUME_RELEASED);
+
+	KUNIT_ASSERT_EQ(test, npev_bind_unbound(a, 0), 1);
+	npev_fake_resume(false);
+	KUNIT_EXPECT_PTR_EQ(test, npev_fake_owner(1), a);
+	KUNIT_EXPECT_EQ(test, npev_bind_unbound(a, 0), 2);
+	KUNIT_EXPECT_EQ(test, npev_unbind(a, 1), 0);
+	KUNIT_EXPECT_EQ(test, npev_fake_chan(1).closes, 1U);
+	KUNIT_EXPECT_FALSE(test, npev_fake_is_open(1));
+	KUNIT_EXPECT_EQ(test, npev_fake_stat(NPEV_STAT_RESUME_RELEASED), resumed);
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_kernel_bugs, 0U);
+}
+
 static struct kunit_case npev_shared_cases[] = {
 	KUNIT_CASE(shared_port_outlives_its_file),
 	KUNIT_CASE(shared_port_holder_first),
@@ -343,6 +433,9 @@ static struct kunit_case npev_shared_cases[] = {
 	KUNIT_CASE(reopen_ends_a_quarantine),
 	KUNIT_CASE(shared_static_port_never_closed),
 	KUNIT_CASE(bind_static_past_the_ports_set_up),
+	KUNIT_CASE(resume_release_frees_everything),
+	KUNIT_CASE(resume_number_issued_again),
+	KUNIT_CASE(resume_cancelled_changes_nothing),
 	{}
 };
 

@@ -57,4 +57,15 @@
 #define npev_irq_hold(irq)		disable_irq_nosync(irq)
 #endif
 
+/*
+ * Syscore callbacks gained a context argument, and registration a struct
+ * syscore around the ops (Debian backports it to 6.12). The resume
+ * callback is declared with NPEV_SYSCORE_ARG as its parameter list.
+ */
+#ifdef NOPANIC_HAVE_SYSCORE_DATA
+#define NPEV_SYSCORE_ARG	void *data
+#else
+#define NPEV_SYSCORE_ARG	void
+#endif
+
 #endif /* NOPANIC_EVTCHN_COMPAT_H */

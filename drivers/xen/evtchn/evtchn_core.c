@@ -38,6 +38,7 @@ const char *const npev_stat_names[NPEV_STAT_NR] = {
 	[NPEV_STAT_QUARANTINED_PORTS]	= "quarantined_ports",
 	[NPEV_STAT_QUARANTINE_REUSED]	= "quarantine_reused",
 	[NPEV_STAT_PORT_REOPENED]	= "port_reopened",
+	[NPEV_STAT_RESUME_RELEASED]	= "resume_released",
 };
 
 /*
@@ -184,6 +185,8 @@ static void npev_close_unattached(struct npev_user *u, u32 port)
 	}
 }
 
+static void __npev_release_port(struct npev_user *u, struct npev_port *p);
+
 /*
  * Record a port the hypervisor has just given this file (or, for a static
  * port, the one the user named) and start delivering its events.
@@ -195,7 +198,17 @@ static int npev_bind_port(struct npev_user *u, u32 port, bool is_static,
 	struct npev_port *p;
 	int rc;
 
-	if (npev_find(u, port)) {
+	p = npev_find(u, port);
+	if (p && u->ops->forgotten(p)) {
+		/*
+		 * The domain was restored since @p was bound: Xen forgot @p's
+		 * port and has now issued the number afresh. The record goes
+		 * (nothing to close), the new port is bound.
+		 */
+		__npev_release_port(u, p);
+		p = NULL;
+	}
+	if (p) {
 		/*
 		 * Xen hands out the lowest free port, so this is a port of
 		 * ours that was closed behind our back and re-issued. It is
@@ -483,6 +496,7 @@ static bool npev_reopen(struct npev_user *u, u32 port)
 enum npev_release {
 	NPEV_RELEASED,			/* reference dropped */
 	NPEV_RELEASE_QUARANTINED,	/* dead port, reference kept */
+	NPEV_RELEASE_RESUMED,		/* gone with a save/restore */
 	NPEV_RELEASE_LOST,		/* not our mapping: nothing touched */
 };
 
@@ -490,8 +504,15 @@ enum npev_release {
 static enum npev_release npev_release_backend(struct npev_user *u,
 					      struct npev_port *p)
 {
-	if (!u->ops->detach(p))
+	switch (u->ops->detach(p)) {
+	case NPEV_DETACHED:
+		break;
+	case NPEV_DETACH_GONE:
+		return NPEV_RELEASE_RESUMED;
+	case NPEV_DETACH_LOST:
+	default:
 		return NPEV_RELEASE_LOST;
+	}
 	/*
 	 * The handler is gone; asking Xen only now keeps the window in which
 	 * a close through privcmd can still beat the kernel's to the two
@@ -510,8 +531,11 @@ static enum npev_release npev_release_backend(struct npev_user *u,
 	return NPEV_RELEASED;
 }
 
-/* End @p's binding; @p is freed unless the backend lost track of it. */
-static void npev_release_port(struct npev_user *u, struct npev_port *p)
+/*
+ * End @p's binding; @p is freed unless the backend lost track of it. The
+ * caller holds @p's stripe.
+ */
+static void __npev_release_port(struct npev_user *u, struct npev_port *p)
 	__must_hold(&u->bind_mutex)
 {
 	enum npev_release res;
@@ -521,26 +545,42 @@ static void npev_release_port(struct npev_user *u, struct npev_port *p)
 	atomic_long_dec(&npev_stats[NPEV_STAT_BOUND_PORTS]);
 
 	WRITE_ONCE(p->unbinding, true);
-	mutex_lock(npev_stripe(p->port));
 	res = npev_release_backend(u, p);
-	if (!p->is_static)
-		atomic_long_inc(&npev_closes);
-	mutex_unlock(npev_stripe(p->port));
 	switch (res) {
 	case NPEV_RELEASED:
+		if (!p->is_static)
+			atomic_long_inc(&npev_closes);
+		break;
+	case NPEV_RELEASE_RESUMED:
+		/* Xen has forgotten the port; nothing was closed. */
+		npev_stat_inc(NPEV_STAT_RESUME_RELEASED);
 		break;
 	case NPEV_RELEASE_QUARANTINED:
+		if (!p->is_static)
+			atomic_long_inc(&npev_closes);
 		npev_stat_inc(NPEV_STAT_RELEASE_QUARANTINED);
 		pr_warn_ratelimited("%s: port %u was closed behind our back and cannot be taken back; its interrupt is left mapped\n",
 				    u->name, p->port);
 		break;
 	case NPEV_RELEASE_LOST:
+		if (!p->is_static)
+			atomic_long_inc(&npev_closes);
 		npev_stat_inc(NPEV_STAT_BACKEND_ERROR);
 		pr_warn_ratelimited("%s: port %u is no longer mapped to our interrupt; leaking its state\n",
 				    u->name, p->port);
 		return;
 	}
 	kfree(p);
+}
+
+static void npev_release_port(struct npev_user *u, struct npev_port *p)
+	__must_hold(&u->bind_mutex)
+{
+	struct mutex *stripe = npev_stripe(p->port);
+
+	mutex_lock(stripe);
+	__npev_release_port(u, p);
+	mutex_unlock(stripe);
 }
 
 void npev_user_free(struct npev_user *u)

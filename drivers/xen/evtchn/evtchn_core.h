@@ -35,12 +35,31 @@
 
 struct npev_user;
 
+/* How a detach() ended. */
+enum npev_detach {
+	/* The handler is gone; the binding's reference is kept. */
+	NPEV_DETACHED,
+	/*
+	 * The port went with the domain's save/restore (or migration): the
+	 * kernel forgot every port, and the backend has now freed the
+	 * binding's interrupt, handler and reference. Nothing is left.
+	 */
+	NPEV_DETACH_GONE,
+	/*
+	 * The kernel maps the port to another interrupt: nothing was
+	 * touched, the handler may still reference @p, and @p must never
+	 * be freed.
+	 */
+	NPEV_DETACH_LOST,
+};
+
 /* One port bound by one file. */
 struct npev_port {
 	struct rb_node node;	/* in user->ports, under user->bind_mutex */
 	struct npev_user *user;
 	u32 port;
 	int irq;		/* set and used by the backend only */
+	unsigned int epoch;	/* the backend's: its resumes seen at attach */
 	bool is_static;		/* never closed by us: it belongs to Xen */
 	bool interdomain;	/* BIND_INTERDOMAIN: some kernels spread these */
 	bool enabled;		/* may deliver: cleared by an event, set by EOI */
@@ -76,11 +95,15 @@ struct npev_ops {
 	int (*attach)(struct npev_port *p, const char *name);
 	/*
 	 * Stop delivering: remove the handler and wait for a running one;
-	 * the binding's reference stays. False if the kernel no longer maps
-	 * the port to @p's interrupt: then nothing was touched, the handler
-	 * may still reference @p, and @p must never be freed.
+	 * the binding's reference stays (NPEV_DETACHED). See enum
+	 * npev_detach for a port the kernel no longer maps.
 	 */
-	bool (*detach)(struct npev_port *p);
+	enum npev_detach (*detach)(struct npev_port *p);
+	/*
+	 * True if @p's port went with a save/restore since it was bound
+	 * (detach() would say NPEV_DETACH_GONE).
+	 */
+	bool (*forgotten)(struct npev_port *p);
 	/* Drop the binding's reference (the kernel may unmap and close). */
 	void (*put)(struct npev_port *p);
 	/*
@@ -138,6 +161,7 @@ enum npev_stat {
 	NPEV_STAT_QUARANTINED_PORTS,	/* gauge: dead ports left mapped now */
 	NPEV_STAT_QUARANTINE_REUSED,	/* re-issued to a bind, taken over */
 	NPEV_STAT_PORT_REOPENED,	/* such a port taken back from Xen */
+	NPEV_STAT_RESUME_RELEASED,	/* released after a save/restore */
 	NPEV_STAT_NR
 };
 

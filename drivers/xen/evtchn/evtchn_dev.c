@@ -243,9 +243,11 @@ static int __init evtchn_init(void)
 
 	npev_core_init();
 	npev_sysfs_init();
+	npev_xen_init();
 	rc = misc_register(&evtchn_miscdev);
 	if (rc) {
 		pr_err("could not register /dev/xen/evtchn: %d\n", rc);
+		npev_xen_exit();
 		return rc;
 	}
 	pr_info("nopanic event-channel device %s installed\n",
@@ -256,6 +258,7 @@ static int __init evtchn_init(void)
 static void __exit evtchn_exit(void)
 {
 	misc_deregister(&evtchn_miscdev);
+	npev_xen_exit();
 }
 
 module_init(evtchn_init);

@@ -20,6 +20,7 @@
 #include <linux/irq.h>
 #include <linux/irqdesc.h>
 #include <linux/module.h>
+#include <linux/syscore_ops.h>
 #include <linux/xarray.h>
 
 #include <xen/xen.h>
@@ -213,9 +214,62 @@ static void npev_xen_spread(struct npev_port *p)
 }
 #endif
 
+/*
+ * A save/restore or migration of this domain: the kernel forgets every
+ * port -> irq mapping (xen_irq_resume()), and the new Xen knows none of
+ * the old ports, while each binding's interrupt and handler stay. Xen's
+ * suspend runs the syscore resume callbacks right after the kernel's own
+ * resume, before any other CPU runs again: counted there, so that a
+ * release can tell such a port from one the kernel maps elsewhere. An
+ * ordinary suspend or a cancelled one counts too, and changes nothing:
+ * its ports are still mapped.
+ */
+static atomic_t npev_xen_resumes = ATOMIC_INIT(0);
+
+static void npev_xen_resume(NPEV_SYSCORE_ARG)
+{
+	atomic_inc(&npev_xen_resumes);
+}
+
+#ifdef NOPANIC_HAVE_SYSCORE_DATA
+static const struct syscore_ops npev_xen_syscore_ops = {
+	.resume = npev_xen_resume,
+};
+
+static struct syscore npev_xen_syscore = {
+	.ops = &npev_xen_syscore_ops,
+};
+
+void npev_xen_init(void)
+{
+	register_syscore(&npev_xen_syscore);
+}
+
+void npev_xen_exit(void)
+{
+	unregister_syscore(&npev_xen_syscore);
+}
+#else
+static struct syscore_ops npev_xen_syscore_ops = {
+	.resume = npev_xen_resume,
+};
+
+void npev_xen_init(void)
+{
+	register_syscore_ops(&npev_xen_syscore_ops);
+}
+
+void npev_xen_exit(void)
+{
+	unregister_syscore_ops(&npev_xen_syscore_ops);
+}
+#endif
+
 static int npev_xen_attach(struct npev_port *p, const char *name)
 {
 	int irq;
+
+	p->epoch = atomic_read(&npev_xen_resumes);
 
 	irq = npev_xen_quarantined(p->port);
 	if (irq >= 0)
@@ -254,23 +308,39 @@ static int npev_xen_attach(struct npev_port *p, const char *name)
 	return 0;
 }
 
-static bool npev_xen_detach(struct npev_port *p)
+static bool npev_xen_forgotten(struct npev_port *p)
 {
-	/*
-	 * The mapping is not ours any more: touching it could free another
-	 * binding's interrupt. Our handler may still be installed, so the
-	 * module must stay loaded for good.
-	 */
+	return npev_xen_irq(p->port) != p->irq &&
+	       atomic_read(&npev_xen_resumes) != p->epoch;
+}
+
+static enum npev_detach npev_xen_detach(struct npev_port *p)
+{
 	if (npev_xen_irq(p->port) != p->irq) {
+		/*
+		 * The domain was restored since the bind: the interrupt is
+		 * still ours, mapped to no port. Free it with its handler
+		 * and the binding's reference; with no port to close, the
+		 * kernel closes nothing.
+		 */
+		if (npev_xen_forgotten(p)) {
+			unbind_from_irqhandler(p->irq, p);
+			return NPEV_DETACH_GONE;
+		}
+		/*
+		 * The mapping is not ours any more: touching it could free
+		 * another binding's interrupt. Our handler may still be
+		 * installed, so the module must stay loaded for good.
+		 */
 		__module_get(THIS_MODULE);
-		return false;
+		return NPEV_DETACH_LOST;
 	}
 	/*
 	 * Waits for a running handler. Only our handler goes: privcmd may
 	 * share the interrupt (IRQF_SHARED), so it is not disabled.
 	 */
 	free_irq(p->irq, p);
-	return true;
+	return NPEV_DETACHED;
 }
 
 /*
@@ -307,6 +377,7 @@ const struct npev_ops npev_xen_ops = {
 	.port_open		= npev_xen_port_open,
 	.attach			= npev_xen_attach,
 	.detach			= npev_xen_detach,
+	.forgotten		= npev_xen_forgotten,
 	.put			= npev_xen_put,
 	.quarantine		= npev_xen_quarantine,
 	.unquarantine		= npev_xen_unquarantine,

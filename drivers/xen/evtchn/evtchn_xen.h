@@ -8,5 +8,7 @@
 extern const struct npev_ops npev_xen_ops;
 
 bool npev_xen_present(void);
+void npev_xen_init(void);
+void npev_xen_exit(void);
 
 #endif /* NOPANIC_EVTCHN_XEN_H */
