@@ -84,7 +84,8 @@ matrix:
 # Debian 13 and sid as make check runs it (and without save/restore).
 clients:
 	@MATRIX_CONTROL="$(or $(RELEASES),bullseye bookworm trixie sid)" \
-		MATRIX_SAVE_RESTORE=1 scripts/matrix.sh $(RELEASES)
+		MATRIX_SAVE_RESTORE=1 MATRIX_QDISK="bookworm trixie sid" \
+		scripts/matrix.sh $(RELEASES)
 
 # The in-tree xen-evtchn against ours, interleaved in one dom0 boot, and
 # the skb guard's cost on Debian's production kernel in a second boot:

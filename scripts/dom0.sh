@@ -52,7 +52,8 @@ dom0_initramfs()
 
 # dom0_modules DIR TREE KVER: only what dom0 loads: the Xen drivers
 # (xen-evtchn, xen-privcmd, xenfs: none needs a module outside
-# drivers/xen) and whatever dkms put under updates/. Releases that ship
+# drivers/xen) and whatever dkms put under updates/, plus xen-blkfront for
+# the clients' PV guest with a disk (plan-clients.sh). Releases that ship
 # .ko.xz or .ko.zst get them decompressed, and depmod indexes the result.
 dom0_modules()
 {
@@ -62,6 +63,11 @@ dom0_modules()
 	mkdir -p "$dst/kernel/drivers"
 	cp -a "$tree"/modules.builtin* "$tree/modules.order" "$dst/"
 	cp -a "$tree/kernel/drivers/xen" "$dst/kernel/drivers/"
+	if [ -d "$tree/kernel/drivers/block" ]; then
+		mkdir -p "$dst/kernel/drivers/block"
+		find "$tree/kernel/drivers/block" -maxdepth 1 -name 'xen-blkfront.ko*' \
+			-exec cp -a {} "$dst/kernel/drivers/block/" \;
+	fi
 	[ ! -d "$tree/updates" ] || cp -a "$tree/updates" "$dst/"
 	while IFS= read -r ko; do
 		dom0_ko_plain "$ko"
@@ -138,6 +144,8 @@ dom0_toolstack()
 	done
 	mknod -m 600 "$d/dev/console" c 5 1
 	install -m 755 "$NP_TOP/tests/guest/domu-init" "$d/init"
+	install -m 755 "$NP_TOP/tests/guest/domu-vchan" "$d/domu-vchan"
+	install -m 755 "$NP_TOP/tests/guest/domu-qdisk" "$d/domu-qdisk"
 	# The kernel's xenbus shutdown watch runs /sbin/poweroff
 	# (orderly_poweroff); busybox's plain poweroff would only signal
 	# PID 1, a shell here.

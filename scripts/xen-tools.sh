@@ -7,6 +7,10 @@
 #
 # Usage: scripts/xen-tools.sh <release>      (a name in scripts/releases)
 #
+# XEN_TOOLS_QEMU=1 adds the release's qemu-system-xen (the device model
+# libxl starts as a PV guest's qdisk backend; about 40 MiB with its
+# libraries), in a tree of its own.
+#
 # The tools are installed by the release's own apt in its root
 # (scripts/release-root.sh: a dom0 has them installed anyway); the tree
 # takes their packages' files, the few files of other packages that
@@ -28,6 +32,11 @@ np_release "$release"
 # Bump when what goes into a tree changes.
 TOOLS_FORMAT=2
 PKGS="xen-utils-$REL_XEN xen-utils-common xenstore-utils"
+suffix=
+if [ "${XEN_TOOLS_QEMU:-0}" = 1 ]; then
+	PKGS="$PKGS qemu-system-xen"
+	suffix=-qemu
+fi
 # Files of other packages: /etc/init.d/xen needs choom (util-linux), the
 # LSB init helpers (sysvinit-utils) and Debian's start-stop-daemon (dpkg:
 # busybox's starts the daemon on --test), run by dash (busybox sh would
@@ -38,6 +47,8 @@ PKGS="xen-utils-$REL_XEN xen-utils-common xenstore-utils"
 EXTRA="/usr/bin/choom /lib/lsb/init-functions /lib/lsb/init-functions.d
 /lib/init/vars.sh /sbin/start-stop-daemon /bin/dash
 /lib/x86_64-linux-gnu/libgcc_s.so.1"
+# QEMU reads a keymap even with -vnc none (qemu-system-data).
+[ -z "$suffix" ] || EXTRA="$EXTRA /usr/share/qemu/keymaps"
 
 log()
 {
@@ -54,7 +65,7 @@ root_env=$("$NP_TOP/scripts/release-root.sh" "$release") ||
 	die "scripts/release-root.sh $release failed"
 eval "$root_env"
 
-CACHE=$NP_CACHE/toolstack/$release
+CACHE=$NP_CACHE/toolstack/$release$suffix
 TREE=$CACHE/root
 mkdir -p "$CACHE"
 exec 9> "$CACHE/.lock"

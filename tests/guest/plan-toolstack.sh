@@ -286,12 +286,79 @@ more_alive()
 # The guest's suspend and the restored guest's channels: xenstored and
 # xenconsoled bind new ports to it through the module under test, and
 # its console must come back (a heartbeat after the restore).
+# guest_text: a guest's console text on one line, without the kernel's
+# timestamps (dom0's own log is split at those, and scanned).
+guest_text()
+{
+	tr -d '\r' | sed 's/\[ *[0-9]*\.[0-9]*\] //g' | tr '\n' ' '
+}
+
+# guest_release_after_restore NAME: the restored guest's process that
+# held a port through its xen_evtchn is killed (domu-vchan's hold). After
+# a restore the kernel maps none of the old ports, and its own VIRQs and
+# IPIs were bound again, from the lowest free ports up. The in-tree
+# driver's release hits BUG_ON(irq < 0), or, where a kernel binding got
+# the number, frees that binding's interrupt with the wrong dev_id (the
+# control must show one or the other); ours frees its own binding
+# (resume_released), leaks no interrupt, nothing goes wrong in its code,
+# and the module unloads. (libxenvchan's gntalloc then WARNs in the
+# kernel's evtchn_put() of the forgotten port, with either driver.)
+guest_release_after_restore()
+{
+	local name=$1 c=${P}save-restore domid log line
+	local bug='kernel BUG at|invalid opcode'
+
+	log=$CONLOG/guest-$name.log
+	domid=$(xl domid "$name" 2>/dev/null)
+	np_check "$c/guest-held-port" "no 'phase=r holding' on the guest's console" \
+		grep -q 'phase=r holding irqs=[1-9]' "$log"
+	xenstore-write "/local/domain/$domid/data/np-restored" 1
+	if [ "$TARGET" = ours ]; then
+		if wait_for 30 grep -q 'phase=r rmmod rc=' "$log"; then
+			line=$(grep -a 'phase=r released' "$log" | guest_text)
+			np_check "$c/guest-release-after-restore" "guest: $line" \
+				grep -q 'phase=r released irqs=0 resume_released=1 backend_error=0 module-oops=0' "$log"
+			# Not the module's: gntalloc's evtchn_put() of the
+			# forgotten port WARNs (README, Known limits).
+			np_info "save-restore: the guest's kernel after the release: ${line#*dmesg-bad=}"
+			np_check "$c/guest-module-unloads" \
+				"guest: $(grep -a 'phase=r rmmod' "$log" | tr -d '\r')" \
+				grep -q 'phase=r rmmod rc=0' "$log"
+		else
+			np_fail "$c/guest-release-after-restore" \
+				"$(grep -av NPDOMU-ALIVE "$log" | tail -n 12 | guest_text)"
+		fi
+	# The guest's console shows KERN_EMERG only (dmesg -n 1): of a BUG,
+	# the oops that follows "kernel BUG at".
+	elif wait_for 30 grep -Eq "$bug|phase=r released" "$log" &&
+	     grep -Eq "$bug|phase=r released .*dmesg-bad=[1-9]" "$log"; then
+		np_ok "$c/intree-guest-release-after-restore-misbehaves" \
+			"$(grep -aE "$bug|RIP:|phase=r released" "$log" | head -n 2 | guest_text)"
+	else
+		np_fail "$c/intree-guest-release-after-restore-misbehaves" \
+			"$(grep -av NPDOMU-ALIVE "$log" | tail -n 12 | guest_text)"
+	fi
+	np_info "diag: xenstore data: $(xenstore-ls -f "/local/domain/$domid/data" 2>&1 | tr '\n' ';')"
+}
+
 save_restore()
 {
-	local name=np-$TARGET-save c=${P}save-restore img=$NP_TMP/np.save n rc
+	local name=np-$TARGET-save c=${P}save-restore img=$NP_TMP/np.save n rc hold evtchn
 
 	sed "s/^name = .*/name = \"$name\"/; s/np.token=[^ \"]*/np.token=$name/" \
 		"$NP_TMP/np-$TARGET-1.cfg" > "$NP_TMP/$name.cfg"
+	# With the vchan guest's initramfs (plan-clients.sh): the guest's
+	# own xen_evtchn (the module under test) holds a port across the
+	# save and restore, and releases it afterwards.
+	hold=
+	if [ -f "${VG_DIR:-}/initrd.cpio" ]; then
+		hold=1
+		if [ "$TARGET" = ours ]; then evtchn=ours; else evtchn=$INTREE; fi
+		sed -i "s|^ramdisk = .*|ramdisk = \"$VG_DIR/initrd.cpio\"|
+			s|^memory = .*|memory = 192|
+			s|np.token=$name|np.token=$name np.vchan=$evtchn+r,hold,data/vchan-r|" \
+			"$NP_TMP/$name.cfg"
+	fi
 	if ! timeout 120 xl create "$NP_TMP/$name.cfg" > "$NP_TMP/create.out" 2>&1 ||
 	   ! wait_for 120 more_alive "$name" 0; then
 		np_fail "$c/guest-up" "$(tail -n 3 "$NP_TMP/create.out" | tr '\n' ' ')"
@@ -318,6 +385,7 @@ save_restore()
 	rm -f "$img"
 	if [ $rc = 0 ] && wait_for 60 more_alive "$name" "$n"; then
 		np_ok "$c/xl-restore" "console alive again, ports $(np_user_ports)"
+		[ -z "$hold" ] || guest_release_after_restore "$name"
 	else
 		np_fail "$c/xl-restore" "rc=$rc, heartbeats $n -> $(alive_lines "$name"): $(tail -n 3 "$NP_TMP/restore.out" | tr '\n' ' ')"
 		np_info "diag: xl list: $(xl list 2>&1 | tr -s ' ' | tr '\n' ';')"
