@@ -318,6 +318,60 @@ release_run()
 	np_timing "$rel total $(np_since "$t_rel")s"
 }
 
+# client_mark REL LINE: a toolstack or control check, counted for the
+# clients table (release x client, ours and in-tree) in $WORK/clients.
+client_mark()
+{
+	local rel=$1 line=$2 res path target client
+
+	case $line in
+	"ok $rel/toolstack/ours/"*|"ok $rel/control/intree/"*) res=ok ;;
+	"FAIL $rel/toolstack/ours/"*|"FAIL $rel/control/intree/"*) res=fail ;;
+	*) return 0 ;;
+	esac
+	path=${line#* "$rel"/*/}
+	target=${path%%/*}
+	client=${path#*/}
+	client=${client%%[/ :]*}
+	case $client in
+	vchan|vchan-guest|qdisk|hvlog|lowmemd|xentrace|test-xenstore|save-restore) ;;
+	cycle*) client=xl-create-destroy ;;
+	*) client=toolstack ;;
+	esac
+	printf '%s %s %s %s\n' "$rel" "$client" "$target" "$res" >> "$WORK/clients"
+}
+
+# clients_table: the clients' checks of this run by release, in-tree and
+# ours ("ok N" or "FAIL F/N"; "-": not run).
+clients_table()
+{
+	[ -s "$WORK/clients" ] || return 0
+	awk -v rels="$RELEASES" '
+		{ n[$1, $2, $3]++; if ($4 == "fail") f[$1, $2, $3]++ }
+		function cell(r, c, t) {
+			if (!n[r, c, t]) return "-"
+			if (f[r, c, t]) return "FAIL " f[r, c, t] "/" n[r, c, t]
+			return "ok " n[r, c, t]
+		}
+		END {
+			nc = split("toolstack xl-create-destroy vchan vchan-guest qdisk hvlog lowmemd xentrace test-xenstore save-restore", cl, " ")
+			printf "| release | target |"
+			for (i = 1; i <= nc; i++) printf " %s |", cl[i]
+			printf "\n|---|---|"
+			for (i = 1; i <= nc; i++) printf "---|"
+			printf "\n"
+			nr = split(rels, rl, " ")
+			for (j = 1; j <= nr; j++)
+				for (k = 1; k <= 2; k++) {
+					t = k == 1 ? "intree" : "ours"
+					printf "| %s | %s |", rl[j], t
+					for (i = 1; i <= nc; i++)
+						printf " %s |", cell(rl[j], cl[i], t)
+					printf "\n"
+				}
+		}' "$WORK/clients"
+}
+
 # count_boot REL: the checks of REL's last boot (the boot's own, the
 # guest's, the log), each counted in its column.
 count_boot()
@@ -326,6 +380,7 @@ count_boot()
 
 	while IFS= read -r line; do
 		echo "$line"
+		client_mark "$rel" "$line"
 		case $line in
 		"ok $rel/"*)
 			NP_PASSED=$((NP_PASSED + 1))
@@ -519,6 +574,10 @@ done
 			echo "| $rel | not run yet |"
 	done
 } > "$NP_CACHE/matrix/latest.md"
+echo
+echo "Xen's clients, in-tree (the control, MATRIX_CONTROL) and ours:"
+echo
+clients_table | tee "$NP_CACHE/matrix/clients.md"
 echo
 np_timing "matrix $(np_since "$t_all")s"
 if [ "$NP_FAILED" -eq 0 ] && [ -z "${MATRIX_WORK:-}" ]; then
