@@ -79,9 +79,10 @@ matrix:
 	@scripts/matrix.sh $(RELEASES)
 
 # The matrix with the in-tree control of the toolstack and Xen's other
-# clients (vchan-socket-proxy, xenconsoled's hypervisor log, xen-lowmemd,
-# test-xenstore, xentrace, xl save/restore) on every release, not only on
-# Debian 13 and sid as make check runs it (and without save/restore).
+# clients (vchan in dom0 and with a guest, xenconsoled's hypervisor log,
+# xen-lowmemd, test-xenstore, xentrace, QEMU's qdisk, xl save/restore) on
+# every release, not only on Debian 13 and sid as make check runs it
+# (there without save/restore, and qdisk on Debian 13 only).
 clients:
 	@MATRIX_CONTROL="$(or $(RELEASES),bullseye bookworm trixie sid)" \
 		MATRIX_SAVE_RESTORE=1 MATRIX_QDISK="bookworm trixie sid" \

@@ -318,6 +318,11 @@ release_run()
 	np_timing "$rel total $(np_since "$t_rel")s"
 }
 
+# The clients table's columns: each a check group of plan-toolstack.sh and
+# plan-clients.sh; the rest of the toolstack's checks count as
+# "toolstack", its guest cycles as "xl-create-destroy".
+CLIENTS="toolstack xl-create-destroy vchan vchan-guest qdisk hvlog lowmemd xentrace test-xenstore save-restore"
+
 # client_mark REL LINE: a toolstack or control check, counted for the
 # clients table (release x client, ours and in-tree) in $WORK/clients.
 client_mark()
@@ -334,9 +339,8 @@ client_mark()
 	client=${path#*/}
 	client=${client%%[/ :]*}
 	case $client in
-	vchan|vchan-guest|qdisk|hvlog|lowmemd|xentrace|test-xenstore|save-restore) ;;
 	cycle*) client=xl-create-destroy ;;
-	*) client=toolstack ;;
+	*) [[ " $CLIENTS " = *" $client "* ]] || client=toolstack ;;
 	esac
 	printf '%s %s %s %s\n' "$rel" "$client" "$target" "$res" >> "$WORK/clients"
 }
@@ -346,7 +350,7 @@ client_mark()
 clients_table()
 {
 	[ -s "$WORK/clients" ] || return 0
-	awk -v rels="$RELEASES" '
+	awk -v rels="$RELEASES" -v clients="$CLIENTS" '
 		{ n[$1, $2, $3]++; if ($4 == "fail") f[$1, $2, $3]++ }
 		function cell(r, c, t) {
 			if (!n[r, c, t]) return "-"
@@ -354,7 +358,7 @@ clients_table()
 			return "ok " n[r, c, t]
 		}
 		END {
-			nc = split("toolstack xl-create-destroy vchan vchan-guest qdisk hvlog lowmemd xentrace test-xenstore save-restore", cl, " ")
+			nc = split(clients, cl, " ")
 			printf "| release | target |"
 			for (i = 1; i <= nc; i++) printf " %s |", cl[i]
 			printf "\n|---|---|"

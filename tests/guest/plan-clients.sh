@@ -150,6 +150,8 @@ fi
 # Data both ways in each; then xl destroy, dom0's ports at baseline.
 
 VG_DIR=$NP_TMP/vchan-guest
+# What the guest loads as xen_evtchn: the module dom0 runs.
+if [ "$TARGET" = ours ]; then VG_EVTCHN=ours; else VG_EVTCHN=$INTREE; fi
 
 # vg_initrd OUT: the minimal guest's initramfs with the vchan tools.
 vg_initrd()
@@ -250,7 +252,7 @@ vg_alive()
 
 vchan_guest()
 {
-	local evtchn domid cfg cpid spid base ph t0 want
+	local domid cfg cpid spid base ph t0 want
 
 	t0=$(uptime_f)
 	mkdir -p "$VG_DIR"
@@ -260,11 +262,10 @@ vchan_guest()
 	fi
 	np_info "vchan guest initramfs $(wc -c < "$VG_DIR/initrd.cpio") bytes"
 	rm -rf "$VG_DIR/root"
-	if [ "$TARGET" = ours ]; then evtchn=ours; else evtchn=$INTREE; fi
 	VG_NAME=np-$TARGET-vchan
 	base=$(np_user_ports)
 	cfg=$VG_DIR/$VG_NAME.cfg
-	vg_cfg "$cfg" "$VG_NAME" "np.vchan=$evtchn+a,server,data/vchan-a+b,server,data/vchan-b+c,client,$VCHAN_PATH-c"
+	vg_cfg "$cfg" "$VG_NAME" "np.vchan=$VG_EVTCHN+a,server,data/vchan-a+b,server,data/vchan-b+c,client,$VCHAN_PATH-c"
 	if timeout 120 xl create "$cfg" > "$VG_DIR/create.out" 2>&1 &&
 	   domid=$(xl domid "$VG_NAME"); then
 		np_ok "${P}vchan-guest/xl-create" "domid $domid"

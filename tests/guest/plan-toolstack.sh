@@ -343,21 +343,19 @@ guest_release_after_restore()
 
 save_restore()
 {
-	local name=np-$TARGET-save c=${P}save-restore img=$NP_TMP/np.save n rc hold evtchn
+	local name=np-$TARGET-save c=${P}save-restore img=$NP_TMP/np.save n rc hold
 
-	sed "s/^name = .*/name = \"$name\"/; s/np.token=[^ \"]*/np.token=$name/" \
-		"$NP_TMP/np-$TARGET-1.cfg" > "$NP_TMP/$name.cfg"
 	# With the vchan guest's initramfs (plan-clients.sh): the guest's
 	# own xen_evtchn (the module under test) holds a port across the
 	# save and restore, and releases it afterwards.
 	hold=
 	if [ -f "${VG_DIR:-}/initrd.cpio" ]; then
 		hold=1
-		if [ "$TARGET" = ours ]; then evtchn=ours; else evtchn=$INTREE; fi
-		sed -i "s|^ramdisk = .*|ramdisk = \"$VG_DIR/initrd.cpio\"|
-			s|^memory = .*|memory = 192|
-			s|np.token=$name|np.token=$name np.vchan=$evtchn+r,hold,data/vchan-r|" \
-			"$NP_TMP/$name.cfg"
+		vg_cfg "$NP_TMP/$name.cfg" "$name" \
+			"np.vchan=$VG_EVTCHN+r,hold,data/vchan-r"
+	else
+		sed "s/^name = .*/name = \"$name\"/; s/np.token=[^ \"]*/np.token=$name/" \
+			"$NP_TMP/np-$TARGET-1.cfg" > "$NP_TMP/$name.cfg"
 	fi
 	if ! timeout 120 xl create "$NP_TMP/$name.cfg" > "$NP_TMP/create.out" 2>&1 ||
 	   ! wait_for 120 more_alive "$name" 0; then

@@ -59,13 +59,25 @@
 
 /*
  * Syscore callbacks gained a context argument, and registration a struct
- * syscore around the ops (Debian backports it to 6.12). The resume
- * callback is declared with NPEV_SYSCORE_ARG as its parameter list.
+ * syscore around the ops (Debian carries it on 6.12). NPEV_SYSCORE_ARG is
+ * a callback's parameter list; NPEV_DEFINE_SYSCORE(name, resume) defines
+ * what npev_register_syscore(&name) registers.
  */
 #ifdef NOPANIC_HAVE_SYSCORE_DATA
 #define NPEV_SYSCORE_ARG	void *data
+#define NPEV_DEFINE_SYSCORE(name, resume_fn)				\
+	static const struct syscore_ops name##_ops = {			\
+		.resume = resume_fn,					\
+	};								\
+	static struct syscore name = { .ops = &name##_ops }
+#define npev_register_syscore		register_syscore
+#define npev_unregister_syscore		unregister_syscore
 #else
 #define NPEV_SYSCORE_ARG	void
+#define NPEV_DEFINE_SYSCORE(name, resume_fn)				\
+	static struct syscore_ops name = { .resume = resume_fn }
+#define npev_register_syscore		register_syscore_ops
+#define npev_unregister_syscore		unregister_syscore_ops
 #endif
 
 #endif /* NOPANIC_EVTCHN_COMPAT_H */

@@ -546,25 +546,21 @@ static void __npev_release_port(struct npev_user *u, struct npev_port *p)
 
 	WRITE_ONCE(p->unbinding, true);
 	res = npev_release_backend(u, p);
+	/* Xen has forgotten a resumed port: nothing was closed. */
+	if (!p->is_static && res != NPEV_RELEASE_RESUMED)
+		atomic_long_inc(&npev_closes);
 	switch (res) {
 	case NPEV_RELEASED:
-		if (!p->is_static)
-			atomic_long_inc(&npev_closes);
 		break;
 	case NPEV_RELEASE_RESUMED:
-		/* Xen has forgotten the port; nothing was closed. */
 		npev_stat_inc(NPEV_STAT_RESUME_RELEASED);
 		break;
 	case NPEV_RELEASE_QUARANTINED:
-		if (!p->is_static)
-			atomic_long_inc(&npev_closes);
 		npev_stat_inc(NPEV_STAT_RELEASE_QUARANTINED);
 		pr_warn_ratelimited("%s: port %u was closed behind our back and cannot be taken back; its interrupt is left mapped\n",
 				    u->name, p->port);
 		break;
 	case NPEV_RELEASE_LOST:
-		if (!p->is_static)
-			atomic_long_inc(&npev_closes);
 		npev_stat_inc(NPEV_STAT_BACKEND_ERROR);
 		pr_warn_ratelimited("%s: port %u is no longer mapped to our interrupt; leaking its state\n",
 				    u->name, p->port);

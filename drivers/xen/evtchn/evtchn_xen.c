@@ -231,39 +231,17 @@ static void npev_xen_resume(NPEV_SYSCORE_ARG)
 	atomic_inc(&npev_xen_resumes);
 }
 
-#ifdef NOPANIC_HAVE_SYSCORE_DATA
-static const struct syscore_ops npev_xen_syscore_ops = {
-	.resume = npev_xen_resume,
-};
-
-static struct syscore npev_xen_syscore = {
-	.ops = &npev_xen_syscore_ops,
-};
+NPEV_DEFINE_SYSCORE(npev_xen_syscore, npev_xen_resume);
 
 void npev_xen_init(void)
 {
-	register_syscore(&npev_xen_syscore);
+	npev_register_syscore(&npev_xen_syscore);
 }
 
 void npev_xen_exit(void)
 {
-	unregister_syscore(&npev_xen_syscore);
+	npev_unregister_syscore(&npev_xen_syscore);
 }
-#else
-static struct syscore_ops npev_xen_syscore_ops = {
-	.resume = npev_xen_resume,
-};
-
-void npev_xen_init(void)
-{
-	register_syscore_ops(&npev_xen_syscore_ops);
-}
-
-void npev_xen_exit(void)
-{
-	unregister_syscore_ops(&npev_xen_syscore_ops);
-}
-#endif
 
 static int npev_xen_attach(struct npev_port *p, const char *name)
 {
