@@ -13,7 +13,7 @@
  * The counters are module-wide, so every case compares deltas.
  *
  * The lines between "in-tree: begin" and "in-tree: end" are the in-tree
- * suite of patches/<line>/net/ (scripts/patches-net.sh generates it).
+ * suite of patches/<line>/net/ (scripts/patches_net.py generates it).
  */
 
 /* in-tree: begin */

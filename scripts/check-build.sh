@@ -108,4 +108,18 @@ else
 	np_fail "no-BUG-in-drivers-include"
 fi
 
+# The harness's own Python (scripts/tests/test_*.py, standard library
+# only): one check per unit test.
+while IFS= read -r line; do
+	name=${line#*(}
+	name=${name%%)*}
+	case $line in
+	*" ... ok")	np_ok "harness/$name" ;;
+	*)		np_fail "harness/$name: ${line##* ... }" ;;
+	esac
+done < <(cd "$NP_TOP/scripts" && python3 -B -m unittest discover -s tests -v 2>&1 |
+	 tee "$work/unittest.log" | grep -E ' \.\.\. ')
+grep -q '^OK' "$work/unittest.log" ||
+	{ tail -n 30 "$work/unittest.log"; np_fail "harness-unit-tests-all-pass"; }
+
 np_summary

@@ -24,16 +24,16 @@
 #               and FILE_PATH_CHANGES ("does MAINTAINERS need updating?"
 #               for a new file: the KUnit file is under net/core/, which
 #               MAINTAINERS' networking entries cover already)
-#   generated   the net patches are what scripts/patches-net.sh makes of
+#   generated   the net patches are what scripts/patches_net.py makes of
 #               the repo's skb guard sources today (no drift)
 #   builds      drivers/xen/evtchn.c, unpatched and patched, built as
 #               xen-evtchn.ko in the release's root (scripts/release-
 #               root.sh) by its gcc against its kernel's headers: that
 #               kernel's config, Module.symvers and release; W=1, and
 #               the patched file warns about nothing the unpatched one
-#               does not. The net objects: scripts/patches-net.sh build
+#               does not. The net objects: scripts/patches_net.py build
 #   kunit       the net KUnit suite in the patched tree under UML
-#               (scripts/patches-net.sh kunit); PATCHES_KUNIT limits it
+#               (scripts/patches_net.py kunit); PATCHES_KUNIT limits it
 #               to some releases, the others say "skipped"
 #   conformance the release's Xen and kernel booted under QEMU
 #   hardening   (tests/guest/plan-patches.sh) with the patched module:
@@ -370,13 +370,13 @@ release_run()
 	cp "$TREE/drivers/xen/evtchn.c" "$RW/evtchn.patched.c"
 
 	# The net patches are generated from the repo.
-	if [ -x "$SRCDIR/scripts/patches-net.sh" ] && [ -d "$PDIR/net" ]; then
+	if [ -x "$SRCDIR/scripts/patches_net.py" ] && [ -d "$PDIR/net" ]; then
 		t=$(np_now)
-		lines_to_checks "$rel" generated < <("$SRCDIR/scripts/patches-net.sh" \
+		lines_to_checks "$rel" generated < <("$SRCDIR/scripts/patches_net.py" \
 			check "$KSRC_LINE" 2>> "$WORK/setup.log")
 		np_timing "$rel generated $(np_since "$t")s"
 	else
-		np_tab_fail "$rel" generated net-series "no patches/$KSRC_LINE/net or scripts/patches-net.sh"
+		np_tab_fail "$rel" generated net-series "no patches/$KSRC_LINE/net or scripts/patches_net.py"
 	fi
 
 	# Builds: the driver for the dom0 kernel, pristine and patched.
@@ -391,8 +391,8 @@ release_run()
 		np_tab_check "$rel" builds "patched-differs-from-unpatched" \
 			test "$(md5_of "$RW/patched.ko")" != "$(md5_of "$RW/unpatched.ko")"
 	fi
-	if [ -n "$ok" ] && [ -x "$SRCDIR/scripts/patches-net.sh" ]; then
-		lines_to_checks "$rel" builds < <("$SRCDIR/scripts/patches-net.sh" \
+	if [ -n "$ok" ] && [ -x "$SRCDIR/scripts/patches_net.py" ]; then
+		lines_to_checks "$rel" builds < <("$SRCDIR/scripts/patches_net.py" \
 			build "$KSRC_LINE" "$TREE" 2>> "$WORK/setup.log")
 	fi
 	np_timing "$rel builds $(np_since "$t")s"
@@ -404,9 +404,9 @@ release_run()
 		echo "skip $rel/kunit: not in PATCHES_KUNIT=${PATCHES_KUNIT:-}"
 	elif [ -z "$ok" ]; then
 		np_tab_fail "$rel" kunit net "the series did not apply"
-	elif [ -x "$SRCDIR/scripts/patches-net.sh" ]; then
+	elif [ -x "$SRCDIR/scripts/patches_net.py" ]; then
 		t=$(np_now)
-		lines_to_checks "$rel" kunit < <("$SRCDIR/scripts/patches-net.sh" \
+		lines_to_checks "$rel" kunit < <("$SRCDIR/scripts/patches_net.py" \
 			kunit "$KSRC_LINE" "$TREE" 2>> "$WORK/setup.log")
 		np_timing "$rel kunit $(np_since "$t")s"
 	fi
