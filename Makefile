@@ -73,7 +73,7 @@ torture:
 torture-ci:
 	@scripts/torture.sh --ci
 
-# The operator's flow on every Debian release (scripts/releases), each in
+# The operator's flow on every Debian release (scripts/conf/releases), each in
 # its own root and its own Xen dom0: RELEASES="trixie sid" for some.
 matrix:
 	@scripts/matrix.sh $(RELEASES)

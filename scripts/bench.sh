@@ -42,7 +42,7 @@ mkdir -p "$OUT"
 raw=$OUT/raw.txt
 skbraw=$OUT/skbguard-raw.txt
 
-np_need_pkgs gnuplot-nox > /dev/null 2>&1 || echo "bench: no gnuplot: no chart" >&2
+np_need_pkgs @bench > /dev/null 2>&1 || echo "bench: no gnuplot: no chart" >&2
 
 log=$(mktemp)
 skblog=$(mktemp)

@@ -11,7 +11,7 @@ set -eu
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-np_need_pkgs debhelper dh-dkms dpkg-dev lintian
+np_need_pkgs @deb
 t=$(np_now)
 
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$NP_TOP/dkms.conf")

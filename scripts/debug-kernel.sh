@@ -204,8 +204,7 @@ case "${1:-}" in
 esac
 
 if [ "$CACHED_ONLY" = 0 ]; then
-	np_need_pkgs "$SRC_PKG" build-essential bc bison flex libelf-dev \
-		libssl-dev kmod cpio xz-utils
+	np_need_pkgs "$SRC_PKG" @build @kbuild cpio
 	[ -f "$TARBALL" ] || die "no $TARBALL from $SRC_PKG"
 fi
 

@@ -29,8 +29,8 @@ E2E_TIMEOUT=${E2E_TIMEOUT:-420}
 E2E_PARALLEL=${E2E_PARALLEL:-0}
 V=${V:-0}
 
-# Kernel log lines that make a boot unclean.
-BAD_LOG='Oops|BUG:|kernel BUG|WARNING:|Call Trace'
+# Kernel log lines that make a boot unclean (scripts/conf/bad-log).
+BAD_LOG=$(np_bad_log)
 # The in-tree driver's crash, which a negative control must reach.
 INTREE_BUG='kernel BUG at drivers/xen/evtchn.c'
 
@@ -48,6 +48,7 @@ dom0_initramfs()
 	mknod -m 600 "$ird/dev/console" c 5 1
 	install -m 755 "$NP_TOP/tests/guest/init" "$ird/init"
 	install -m 644 "$NP_TOP"/tests/guest/*.sh "$ird/plans/"
+	install -m 644 "$NP_BAD_LOG_FILE" "$ird/plans/bad-log"
 }
 
 # dom0_modules DIR TREE KVER: only what dom0 loads: the Xen drivers

@@ -12,7 +12,7 @@
 # Xen hypervisor with `apt-get download` and unpacks them with `dpkg-deb
 # -x` into a cache directory -- never into the host's /boot or /lib/modules.
 #
-# With a release (a name in scripts/releases): that release's root
+# With a release (a name in scripts/conf/releases): that release's root
 # (scripts/release-root.sh) is the dom0's disk. Its installed kernel and
 # module tree -- /lib/modules as dkms left it -- are booted as they are;
 # its own apt downloads its Xen hypervisor.
@@ -113,14 +113,12 @@ if [ -n "$RELEASE" ]; then
 	eval "$root_env"
 	KVER=$RKVER
 	XEN_PKG=xen-hypervisor-$REL_XEN-amd64
-	np_need_pkgs qemu-system-x86 busybox-static cpio xz-utils zstd kmod \
-		gzip util-linux
+	np_need_pkgs @boot
 	CACHE=$NP_CACHE/guest/$RELEASE-$KVER
 else
 	KVER=$(np_kver)
 	[ -n "$KVER" ] || die "cannot tell the kernel release from linux-headers-amd64; set KVER"
-	np_need_pkgs qemu-system-x86 busybox-static dkms "linux-headers-$KVER" \
-		cpio xz-utils zstd kmod gcc libc6-dev make gzip util-linux
+	np_need_pkgs @boot @cc dkms "linux-headers-$KVER"
 	CACHE=$NP_CACHE/guest/$KVER
 fi
 mkdir -p "$CACHE"

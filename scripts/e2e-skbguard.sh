@@ -113,7 +113,7 @@ guest_env=$("$SRCDIR/scripts/e2e-guest.sh" 2>> "$WORK/setup.log") ||
 eval "$guest_env"
 KDIR=/usr/src/linux-headers-$KVER
 [ -d "$KDIR" ] || fatal headers "no $KDIR"
-np_need_pkgs iproute2 >> "$WORK/setup.log" 2>&1 ||
+np_need_pkgs @net >> "$WORK/setup.log" 2>&1 ||
 	fatal packages "cannot install iproute2"
 np_timing "guest $(np_since "$t")s (KVER=$KVER, kernel $GUEST_KERNEL)"
 

@@ -61,8 +61,7 @@ RAW_LOG=$BUILD/test.log		# kunit.py tees the whole kernel console here
 log() { echo "kunit: $*" >&2; }
 
 # --- what the build needs ---------------------------------------------------
-np_need_pkgs "linux-source-$KUNIT_KLINE" python3 bc flex bison gcc make \
-	libc6-dev xz-utils
+np_need_pkgs "linux-source-$KUNIT_KLINE" @python @kbuild @cc
 [ -f "$TARBALL" ] || { log "no $TARBALL after installing linux-source-$KUNIT_KLINE"; exit 1; }
 
 # One run at a time per cache: the tree and the build directory are shared.
@@ -151,16 +150,13 @@ fi
 # --- results: per case, plus the kernel log scan ----------------------------
 # The raw console is walked in order: a report printed while a case runs
 # fails that case, whatever KUnit concluded.
-results=$(python3 - "$JSON" "$RAW_LOG" <<'EOF'
+results=$(python3 - "$JSON" "$RAW_LOG" "$NP_BAD_LOG_FILE" <<'EOF'
 import json, os, re, sys
 
-json_path, log_path = sys.argv[1], sys.argv[2]
-report = re.compile(
-    r'(BUG: |WARNING: |UBSAN: |kernel BUG at|Kernel panic|Oops|'
-    r'general protection fault|DEBUG_LOCKS_WARN_ON|'
-    r'INFO: (possible|trying to register|task .* blocked)|'
-    r'inconsistent lock state|circular locking|recursive locking|'
-    r'lock held when returning|suspicious RCU usage)')
+json_path, log_path, bad_log = sys.argv[1:4]
+report = re.compile('|'.join(
+    l.rstrip('\n') for l in open(bad_log)
+    if l.strip() and not l.startswith('#')))
 suite_re = re.compile(r'# Subtest: (\S+)')
 case_re = re.compile(r'^\s+(?:not )?ok \d+ (?:- )?(\S+)')
 strip = re.compile(r'^\[\s*\d+\.\d+\]\s?')

@@ -15,10 +15,28 @@ np_apt_update_once() {
 	NP_APT_UPDATED=1
 }
 
-# Install Debian packages that are missing.
+# np_pkgs ARG...: the packages named, each @GROUP replaced by that
+# group's packages in scripts/conf/packages.
+np_pkgs() {
+	local a g out=
+
+	for a in "$@"; do
+		case $a in
+		@*)	g=$(sed -n "s/^${a#@}: *//p" "$NP_TOP/scripts/conf/packages")
+			[ -n "$g" ] || { echo "no package group $a" >&2; return 1; }
+			out="$out $g" ;;
+		*)	out="$out $a" ;;
+		esac
+	done
+	# shellcheck disable=SC2086 # split: one word per package
+	echo $out
+}
+
+# np_need_pkgs ARG...: install the packages (and @groups) that are missing.
 np_need_pkgs() {
-	local missing=() p
-	for p in "$@"; do
+	local missing=() p pkgs
+	pkgs=$(np_pkgs "$@") || return 1
+	for p in $pkgs; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 			grep -q 'install ok installed' || missing+=("$p")
 	done
@@ -152,10 +170,18 @@ np_tab_cell() {
 	fi
 }
 
-# Releases (scripts/releases). np_releases prints their names;
+# What makes a kernel log bad (scripts/conf/bad-log, for every tier and
+# the guest plans) as one extended regular expression.
+NP_BAD_LOG_FILE=$NP_TOP/scripts/conf/bad-log
+
+np_bad_log() {
+	grep -Ev '^(#|$)' "$NP_BAD_LOG_FILE" | paste -sd '|'
+}
+
+# Releases (scripts/conf/releases). np_releases prints their names;
 # np_release NAME sets REL_NAME, REL_DEBIAN, REL_SUITES, REL_XEN and
 # REL_UPGRADE, or fails for a release the table does not have.
-NP_RELEASES=$NP_TOP/scripts/releases
+NP_RELEASES=$NP_TOP/scripts/conf/releases
 
 np_releases() {
 	awk '!/^#/ && NF { print $1 }' "$NP_RELEASES"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # matrix.sh - the operator's flow on every Debian release in
-# scripts/releases, each inside that release's own root and dom0.
+# scripts/conf/releases, each inside that release's own root and dom0.
 #
 # Usage: scripts/matrix.sh [<release>...]     (default: all of them)
 #
@@ -15,7 +15,7 @@
 #   upgrade         the previous version's package (scripts/prev-deb.sh)
 #                   installed first, so that the install above is the
 #                   operator's upgrade: the old version gone from dkms
-#                   afterwards; and where scripts/releases names one, a
+#                   afterwards; and where scripts/conf/releases names one, a
 #                   second kernel's headers installed after the package:
 #                   dkms must build and install for it by itself
 #   control         (releases in MATRIX_CONTROL, default Debian 13 and sid;
@@ -188,7 +188,7 @@ release_run()
 		KVER2 deb IRD line TOOLS_ROOT TOOLS_VERSION
 
 	t_rel=$(np_now)
-	np_release "$rel" || { np_tab_fail "$rel" build release "not in scripts/releases"; return; }
+	np_release "$rel" || { np_tab_fail "$rel" build release "not in scripts/conf/releases"; return; }
 	echo "=== $rel"
 
 	# The root, as an operator's dom0 has it before the package.
@@ -515,8 +515,7 @@ MATRIX_SAVE_RESTORE=${MATRIX_SAVE_RESTORE:-0}
 # Xen 4.14 takes its QEMU from qemu-system-x86 instead: not run there.
 MATRIX_QDISK=${MATRIX_QDISK-"trixie"}
 
-np_need_pkgs qemu-system-x86 busybox-static cpio xz-utils zstd kmod gcc \
-	libc6-dev make iproute2 >> "$WORK/setup.log" 2>&1
+np_need_pkgs @boot @cc @net >> "$WORK/setup.log" 2>&1
 
 t=$(np_now)
 if [ -n "${MATRIX_DEB:-}" ]; then

@@ -5,7 +5,7 @@
 # on its own Debian kernel line.
 #
 # Usage: scripts/patches-check.sh [<release>...]   (default: every release
-#                                                   in scripts/releases)
+#                                                   in scripts/conf/releases)
 #
 # Per release, its Debian kernel line (linux-source-<line>) and the series
 # in patches/<line>/ (the quilt `series` file: xen/ then net/):
@@ -304,7 +304,7 @@ release_run()
 		ROOT RKVER KVER guest_env ok img_src hdr_src
 
 	t_rel=$(np_now)
-	np_release "$rel" || { np_tab_fail "$rel" applies release "not in scripts/releases"; return; }
+	np_release "$rel" || { np_tab_fail "$rel" applies release "not in scripts/conf/releases"; return; }
 	echo "=== $rel"
 	RW=$WORK/$rel
 	mkdir -p "$RW"
@@ -460,11 +460,7 @@ t_all=$(np_now)
 np_workdir "${PATCHES_WORK:-}" nopanic-patches
 RELEASES=${*:-$(np_releases)}
 
-# python3-ply and python3-git: the trees' spdxcheck.py imports both, and
-# checkpatch runs it for every patch that adds a file.
-np_need_pkgs qemu-system-x86 busybox-static cpio xz-utils zstd kmod gcc \
-	libc6-dev make git perl quilt python3-ply python3-git \
-	>> "$WORK/setup.log" 2>&1
+np_need_pkgs @boot @cc @patches @python >> "$WORK/setup.log" 2>&1
 
 t=$(np_now)
 if make -C "$SRCDIR/tests" >> "$WORK/setup.log" 2>&1; then

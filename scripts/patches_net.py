@@ -580,7 +580,7 @@ def checkpatch(wt, patch, strict, pybin):
 def gen_into(line, out, res):
     """The series of @line into @out (emptied of *.patch); checkpatch'd."""
     tree, package, version = pristine_tree(line)
-    need_pkgs('git', 'python3', 'perl', 'python3-ply', 'python3-git')
+    need_pkgs('@patches', '@python')
     wt = os.path.join(CACHE, 'patches', 'net-work', line)
     os.makedirs(os.path.dirname(wt), exist_ok=True)
     with lock(os.path.join(os.path.dirname(wt), '.%s.lock' % line)):
@@ -721,8 +721,15 @@ def cmd_check(line, res):
 
 # --- kunit ------------------------------------------------------------------------
 
-REPORT = re.compile(r'(BUG: |WARNING: |UBSAN: |kernel BUG at|Kernel panic|'
-                    r'Oops|general protection fault|Segmentation fault)')
+
+def bad_log(path=os.path.join(TOP, 'scripts', 'conf', 'bad-log')):
+    """The project's one list of bad kernel log lines, as a regex."""
+    return re.compile('|'.join(
+        x.rstrip('\n') for x in open(path)
+        if x.strip() and not x.startswith('#')))
+
+
+REPORT = bad_log()
 
 
 def kunit_results(source, logtext, line, rc, logp, res):
@@ -793,7 +800,7 @@ def cmd_kunit(line, tree, res):
     if not os.path.isfile(src):
         raise Error('%s: no net/core/skb_guard_kunit.c (series not applied?)'
                     % tree)
-    need_pkgs('python3', 'bc', 'flex', 'bison', 'gcc', 'make', 'libc6-dev')
+    need_pkgs('@python', '@kbuild', '@cc')
     bd = os.path.join(CACHE, 'patches', 'kunit-' + line)
     os.makedirs(bd, exist_ok=True)
     with lock(bd + '.lock'):
@@ -858,8 +865,7 @@ def cmd_build(line, tree, res):
     if not os.path.isfile(os.path.join(tree, 'net/core/skb_guard_kunit.c')):
         raise Error('%s: no net/core/skb_guard_kunit.c (series not applied?)'
                     % tree)
-    need_pkgs('gcc', 'make', 'flex', 'bison', 'bc', 'libelf-dev',
-              'libssl-dev', 'python3')
+    need_pkgs('@cc', '@kbuild', '@python')
     bd = os.path.join(CACHE, 'patches', 'build-net-' + line)
     os.makedirs(bd, exist_ok=True)
     objs = ['net/core/skbuff.o', 'net/core/skb_guard_kunit.o']

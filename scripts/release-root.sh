@@ -7,7 +7,7 @@
 # linux-headers-amd64, installed by that release's apt. Cached in
 # $NOPANIC_CACHE/roots/<release>, rebuilt when absent or stale.
 #
-# Usage: scripts/release-root.sh <release>     (a name in scripts/releases)
+# Usage: scripts/release-root.sh <release>     (a name in scripts/conf/releases)
 #
 # Progress goes to stderr. stdout gets shell assignments for `eval`:
 #   ROOT=...   the root directory
@@ -39,7 +39,7 @@ die() {
 	exit 1
 }
 
-np_need_pkgs debootstrap
+np_need_pkgs @roots
 
 DIR=$NP_CACHE/roots
 ROOT=$DIR/$release

@@ -116,11 +116,6 @@ TORTURE_STRESS_P=${TORTURE_STRESS_P:-4}
 TORTURE_STRESS_N=${TORTURE_STRESS_N:-20000}
 PROGS="evtchn-conform evtchn-stress evtchn-hardening evtchn-fuzz"
 
-# What the bug finders print, on top of dom0.sh's oops patterns: the
-# plan's own list (tests/guest/plan-torture.sh), report headers only.
-SANITIZER_LOG='KASAN:|KFENCE:|UBSAN:|lockdep is turned off|possible recursive locking|circular locking|suspected memory leak'
-BAD_LOG="$BAD_LOG|$SANITIZER_LOG"
-
 # --- reporting -------------------------------------------------------------
 
 log()

@@ -5,7 +5,7 @@
 # xenstore-utils: oxenstored, xenconsoled, xl, xenstore-*) as a tree to
 # merge into a dom0 initramfs, for tests/guest/plan-toolstack.sh.
 #
-# Usage: scripts/xen-tools.sh <release>      (a name in scripts/releases)
+# Usage: scripts/xen-tools.sh <release>      (a name in scripts/conf/releases)
 #
 # XEN_TOOLS_QEMU=1 adds the release's qemu-system-xen (the device model
 # libxl starts as a PV guest's qdisk backend; about 40 MiB with its

@@ -242,6 +242,32 @@ class KunitLog(unittest.TestCase):
         self.assertIn('FAIL 6.1/kunit/kernel-log: WARNING', out)
 
 
+class BadLog(unittest.TestCase):
+    """scripts/conf/bad-log, the one list every tier uses."""
+
+    def test_reports_match(self):
+        rx = pn.bad_log()
+        for line in ('kernel BUG at drivers/xen/evtchn.c:264!',
+                     'WARNING: CPU: 1 PID: 42 at kernel/x.c:10 f+0x1/0x2',
+                     'BUG: KASAN: slab-use-after-free in evtchn_release',
+                     'UBSAN: shift-out-of-bounds in drivers/x.c:3:9',
+                     'kmemleak: 2 new suspected memory leaks',
+                     'WARNING: possible circular locking dependency',
+                     'INFO: task evtchn-fuzz:99 blocked for more than 120 s',
+                     'Oops: 0000 [#1] SMP NOPTI'):
+            self.assertTrue(rx.search(line), line)
+
+    def test_clean_boot_lines_do_not(self):
+        rx = pn.bad_log()
+        for line in ('kmemleak: Kernel memory leak detector initialized',
+                     'RCU lockdep checking is enabled.',
+                     'KernelAddressSanitizer initialized (generic)',
+                     'Command line: np.sanitizers=kasan,kfence,ubsan',
+                     'xen:events: Using FIFO-based ABI',
+                     'ok 12 evtchn_core_release_bugless'):
+            self.assertFalse(rx.search(line), line)
+
+
 class Warnings(unittest.TestCase):
     def test_only_added_lines_count(self):
         diff = ('+++ b/net/core/skbuff.c\n@@ -10,0 +11,3 @@\n+a\n+b\n+c\n'

@@ -16,8 +16,10 @@ NP_TMP=${NP_TMP:-/tmp}
 NP_INTREE=/lib/modules/$(uname -r)/kernel/drivers/xen/xen-evtchn.ko
 [ -e "$NP_INTREE" ] || NP_INTREE=/lib/nopanic/intree/xen-evtchn.ko
 
-# Patterns that must never appear in a clean kernel log.
-NP_BAD_LOG='Oops|BUG:|kernel BUG|WARNING:|Call Trace'
+# Patterns that must never appear in a clean kernel log: the project's
+# one list (scripts/conf/bad-log), installed beside the plans.
+NP_BAD_LOG=$(grep -Ev '^(#|$)' /plans/bad-log | tr '\n' '|')
+NP_BAD_LOG=${NP_BAD_LOG%|}
 
 np_ok()
 {

@@ -24,12 +24,6 @@ STRESS_N=${NP_STRESS_N:-20000}
 DEADLINE=${NP_DEADLINE:-300}
 STRESS_DEADLINE=${NP_STRESS_DEADLINE:-600}
 
-# What the bug finders print, on top of lib.sh's oops patterns. Their
-# report headers with the colon: the bare names are in the command line
-# (np.sanitizers) and in start-up lines ("RCU lockdep checking is
-# enabled", "kmemleak: Kernel memory leak detector initialized").
-NP_BAD_LOG="$NP_BAD_LOG|KASAN:|KFENCE:|UBSAN:|lockdep is turned off|possible recursive locking|circular locking|suspected memory leak"
-
 DEBUGFS=/sys/kernel/debug
 KMEMLEAK=$DEBUGFS/kmemleak
 
@@ -137,7 +131,6 @@ skb_random()
 		# shellcheck disable=SC2034 # read by the sourced plan
 		NP_SKBG_LIB=1
 		. /plans/skbguard.sh
-		NP_BAD_LOG=$TORTURE_BAD_LOG
 		# shellcheck disable=SC2034 # the three are random()'s arguments
 		NP_ROUNDS=${NP_SKB_ROUNDS:-20} NP_N=${NP_SKB_N:-50} \
 			NP_RSEED=${NP_SKB_SEED:-}
@@ -145,7 +138,6 @@ skb_random()
 	) | sed 's/^NPTEST \(ok\|FAIL\) /NPTEST \1 skb\//'
 }
 
-TORTURE_BAD_LOG=$NP_BAD_LOG
 if [ -f /plans/skbguard.sh ] && [ -f /lib/nopanic/np_vnic.ko ]; then
 	skb_random
 else
