@@ -1,19 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# `make check`: every test tier, one after the other, each printing one
-# line per check; then the sum over all of them as the last line:
-# "N passed, N failed". A tier that dies before its own summary counts as
-# one failure.
+# `make check`: every test tier, one after the other. Each prints KTAP
+# (one result line per check, its plan line last); scripts/ktap.py reads
+# each tier's output for its counts and all of them for the sum, the last
+# line: "N passed, N failed[, N skipped]". A tier that dies before its
+# plan line counts one failure more than it reported; one that exits
+# non-zero without a failed check, one failure.
 set -u
 . "$(dirname "$0")/lib.sh"
 
 tiers=${NOPANIC_TIERS:-"check-build kunit e2e e2e-skbguard e2e-toolstack torture matrix patches-check"}
-total_pass=0
-total_fail=0
-total_skip=0
 times=
 start=$(date +%s)
+logs=$(mktemp -d /tmp/nopanic-check.XXXXXX)
+trap 'rm -rf "$logs"' EXIT
 
 for tier in $tiers; do
 	case $tier in
@@ -36,31 +37,15 @@ for tier in $tiers; do
 	esac
 	echo "=== $tier"
 	t0=$(date +%s)
-	log=$(mktemp)
-	"${cmd[@]}" 2>&1 | tee "$log"
+	"${cmd[@]}" 2>&1 | tee "$logs/$tier.ktap"
 	rc=${PIPESTATUS[0]}
-	sum=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1)
-	rm -f "$log"
-	if [ -z "$sum" ]; then
-		echo "FAIL $tier: exited $rc without a summary"
-		total_fail=$((total_fail + 1))
-		times="$times$(printf '  %-14s %5d s  no summary (exit %d)' "$tier" $(($(date +%s) - t0)) "$rc")
-"
-		continue
+	sum=$(python3 "$NP_TOP/scripts/ktap.py" --quiet --name "$tier" \
+		"$logs/$tier.ktap" | tail -n 1)
+	if [ "$rc" -ne 0 ] && [ "${sum#*passed, 0 failed}" != "$sum" ]; then
+		printf 'not ok 1 %s # exited %d\n1..1\n' "$tier" "$rc" \
+			> "$logs/$tier-exit.ktap"
+		sum="$sum; exited $rc: 1 failure more"
 	fi
-	p=${sum%% passed*}
-	f=${sum#*passed, }
-	f=${f%% failed*}
-	case $sum in
-	*" skipped"*)	sk=${sum##*failed, }
-			total_skip=$((total_skip + ${sk%% skipped*})) ;;
-	esac
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "FAIL $tier: exited $rc"
-		f=1
-	fi
-	total_pass=$((total_pass + p))
-	total_fail=$((total_fail + f))
 	echo "=== $tier: $sum ($(($(date +%s) - t0)) s)"
 	times="$times$(printf '  %-14s %5d s  %s' "$tier" $(($(date +%s) - t0)) "$sum")
 "
@@ -69,9 +54,5 @@ done
 echo "stage times:"
 printf '%s' "$times"
 echo "make check: $(($(date +%s) - start)) s"
-if [ "$total_skip" -gt 0 ]; then
-	echo "$total_pass passed, $total_fail failed, $total_skip skipped"
-else
-	echo "$total_pass passed, $total_fail failed"
-fi
-[ "$total_fail" -eq 0 ]
+# Every tier's failures again, then the sum.
+python3 "$NP_TOP/scripts/ktap.py" --quiet "$logs"/*.ktap

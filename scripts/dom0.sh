@@ -3,8 +3,10 @@
 #
 # dom0.sh - the one boot harness, sourced by the test tiers: an initramfs
 # (busybox, the guest plans, the test programs, a module tree), a Xen PV
-# dom0 booted under QEMU (TCG) with it, and the serial console read back
-# as checks.
+# dom0 booted under QEMU (TCG) with it, and its results read back as
+# checks: the plans' KTAP from the second serial port ($WORK/NAME.ktap,
+# through scripts/ktap.py), the kernel's log from the console
+# ($WORK/NAME.log).
 #
 #   dom0_initramfs DIR          busybox root with /init and the plans
 #   dom0_modules DIR TREE KVER  TREE's Xen drivers and updates/ into DIR's
@@ -193,14 +195,17 @@ trap 'exit 130' INT TERM
 # console goes to $WORK/NAME.log.
 boot_start()
 {
-	local name=$1 args=$2
+	local name=$1 args=$2 ser
 
 	started="$started $name"
 	printf -v "args_$name" '%s' "$2"
 
+	# The console (Xen's com1, or the bare kernel's ttyS0) on stdio;
+	# the plans' results on a second serial port of their own.
+	ser=(-serial mon:stdio -serial "file:$WORK/$name.ktap")
 	if [ "${BOOT_BARE:-0}" = 1 ]; then
 		set -- timeout "$E2E_TIMEOUT" qemu-system-x86_64 -m 1024 -smp 2 \
-			-nographic -no-reboot -nic none \
+			-nographic -no-reboot -nic none "${ser[@]}" \
 			-kernel "$GUEST_KERNEL" -initrd "$WORK/initrd.cpio.gz" \
 			-append "console=ttyS0 panic=-1 oops=panic $args"
 	else
@@ -208,12 +213,13 @@ boot_start()
 		args="$GUEST_KERNEL console=hvc0 earlyprintk=xen ${args//,/,,}"
 		# QEMU's default CPU model: -cpu max crashes a PV dom0 (SMAP).
 		set -- timeout "$E2E_TIMEOUT" qemu-system-x86_64 -m 2048 -smp 2 \
-			-nographic -no-reboot -nic none \
+			-nographic -no-reboot -nic none "${ser[@]}" \
 			-kernel "$GUEST_XEN" -append "$XEN_ARGS" \
 			-initrd "$args,$WORK/initrd.cpio.gz"
 	fi
 	echo "+ $(printf '%q ' "$@")> $name.log"
 	: > "$WORK/$name.log"
+	: > "$WORK/$name.ktap"
 	"$@" < /dev/null > "$WORK/$name.log" 2>&1 &
 	eval "pid_$name=$!"
 	eval "t0_$name=\$(np_now)"
@@ -246,6 +252,7 @@ boot_retry()
 	wait "$pid" 2>/dev/null || :
 	n=$((n + 1))
 	mv "$WORK/$name.log" "$WORK/$name.crash-$n.log"
+	mv "$WORK/$name.ktap" "$WORK/$name.crash-$n.ktap"
 	echo "# $name: the kernel crashed before /init, before any of our" \
 		"code ran; booting it again ($WORK/$name.crash-$n.log:" \
 		"$(grep -Eam1 'Oops|BUG:|Kernel panic' "$WORK/$name.crash-$n.log" |
@@ -276,14 +283,11 @@ boot_wait()
 			fi
 			running=1
 			if [ -z "$(eval echo "\$tinit_$name")" ] &&
-			   grep -q 'NPINFO init-reached' "$WORK/$name.log"; then
+			   grep -q '# init-reached' "$WORK/$name.ktap"; then
 				eval "tinit_$name=\$(np_since \$t0_$name)"
 			fi
-			# Not in the plan's own lines: they may quote a
-			# guest's console (a domU's panic is not dom0's).
 			if [ -z "$(eval echo "\$crash_$name")" ] &&
-			   grep -av '^NP\(TEST\|INFO\)' "$WORK/$name.log" |
-			   grep -Eiq "$CRASH_LOG"; then
+			   grep -Eaiq "$CRASH_LOG" "$WORK/$name.log"; then
 				# Let the crash dump reach the log, then stop QEMU.
 				sleep 2
 				eval "n=\${retried_$name:-0}"
@@ -302,26 +306,32 @@ boot_wait()
 	done
 }
 
-# dom0_log NAME: the serial log without the hypervisor's own lines, with
-# carriage returns removed and each protocol line and each kernel message
-# on a line of its own (an oops printed while a test writes can land in
-# the middle of the test's line).
+# dom0_log NAME: the console without the hypervisor's own lines, carriage
+# returns removed, each kernel message on a line of its own.
 dom0_log()
 {
 	tr -d '\r\000' < "$WORK/$1.log" | grep -av '^(XEN)' |
-		sed -E 's/(.)(NP(TEST|INFO|END|CTRL))/\1\n\2/g;
-			s/(.)(\[ *[0-9]+\.[0-9]+\] )/\1\n\2/g'
+		sed -E 's/(.)(\[ *[0-9]+\.[0-9]+\] )/\1\n\2/g'
 }
 
-# kernel_log NAME: dom0's output less the test protocol: what the kernel
-# said on the console and in the dmesg the plan dumps at its end.
+# guest_info NAME: the diagnostics of the boot's KTAP ("# TEXT", at any
+# depth), as TEXT.
+guest_info()
+{
+	tr -d '\r\000' < "$WORK/$1.ktap" 2>/dev/null |
+		sed -n 's/^ *# \{0,1\}//p' | grep -v '^Subtest: '
+}
+
+# kernel_log NAME: what the kernel said: on the console, and in the dmesg
+# the plan dumps at its end (np_dump_dmesg).
 kernel_log()
 {
-	dom0_log "$1" | grep -Ev '^NP(TEST|INFO|END|CTRL)'
+	dom0_log "$1"
+	guest_info "$1" | sed -n 's/^dmesg: //p'
 }
 
 # boot_checks NAME: checks every boot must pass: QEMU ended by the guest's
-# poweroff (not the timeout, not a crash), and the plan reached NPEND.
+# poweroff (not the timeout, not a crash), and the plan reached its end.
 boot_checks()
 {
 	local name=$1 rc crash tinit tboot retried
@@ -329,15 +339,15 @@ boot_checks()
 	eval "rc=\$rc_$name crash=\$crash_$name tinit=\$tinit_$name tboot=\$t_$name"
 	eval "retried=\${retried_$name:-}"
 	np_timing "boot $name ${tboot}s (QEMU start to /init ${tinit:-never}${tinit:+s}${retried:+; booted again after a crash before /init})"
-	# The guest's own clock: its plan from /init to NPEND.
-	dom0_log "$name" | awk '
-		/^NPINFO init-reached uptime=/	{ split($3, a, "="); t0 = a[2] }
-		/^NPINFO end uptime=/		{ split($3, a, "="); t1 = a[2] }
+	# The guest's own clock: its plan from /init to its end.
+	guest_info "$name" | awk '
+		/^init-reached uptime=/	{ split($2, a, "="); t0 = a[2] }
+		/^end uptime=/		{ split($2, a, "="); t1 = a[2] }
 		END { if (t0 != "" && t1 != "")
 			printf "time plan %s %.1fs (dom0 uptime %.1f to %.1f)\n",
 				name, t1 - t0, t0, t1 }' name="$name"
-	dom0_log "$name" | sed -n 's/^NPINFO \(stress .*seconds=.*\)/time \1/p'
-	dom0_log "$name" | sed -n "s/^NPINFO time /time $name /p"
+	guest_info "$name" | sed -n 's/^\(stress .*seconds=.*\)/time \1/p'
+	guest_info "$name" | sed -n "s/^time /time $name /p"
 	if [ -n "$crash" ]; then
 		np_fail "$name/qemu-exit: dom0 or Xen crashed (log: $WORK/$name.log)"
 	elif [ "$rc" = 124 ]; then
@@ -348,36 +358,35 @@ boot_checks()
 		np_ok "$name/qemu-exit"
 	fi
 	if [ -z "$tinit" ]; then
-		np_fail "$name/reached-init: no NPINFO init-reached in the log"
+		np_fail "$name/reached-init: no init-reached in $WORK/$name.ktap"
 	else
 		np_ok "$name/reached-init"
 	fi
-	if dom0_log "$name" | grep -q '^NPEND'; then
+	if guest_info "$name" | grep -q '^end uptime='; then
 		np_ok "$name/reached-end"
 	else
-		np_fail "$name/reached-end: no NPEND in the log"
+		np_fail "$name/reached-end: the plan did not end ($WORK/$name.ktap)"
 	fi
 }
 
-# guest_checks NAME: the guest's own NPTEST lines, as host checks.
+# guest_checks NAME [--partial]: the boot's KTAP, through scripts/ktap.py,
+# as host checks under NAME/ (--partial: a boot that is meant to crash,
+# what it reported counts).
 guest_checks()
 {
 	local name=$1 line n=0
 
 	while IFS= read -r line; do
-		n=$((n + 1))
 		case "$line" in
-		"NPTEST ok "*)
-			np_ok "$name/${line#NPTEST ok }"
-			;;
-		"NPTEST FAIL "*)
-			np_fail "$name/${line#NPTEST FAIL }"
-			;;
-		*)
-			np_fail "$name/protocol: bad line '$line'"
-			;;
+		"ok "*)		np_ok "${line#ok }" ;;
+		"FAIL "*)	np_fail "${line#FAIL }" ;;
+		"skip "*)	np_skip "${line#skip }" ;;
+		*" passed, "*)	continue ;;
+		*)		np_fail "$name/ktap: '$line'" ;;
 		esac
-	done < <(dom0_log "$name" | grep '^NPTEST ')
+		n=$((n + 1))
+	done < <(python3 "$NP_TOP/scripts/ktap.py" --name "$name" ${2:+"$2"} \
+			"$WORK/$name.ktap")
 	[ "$n" -gt 0 ] || np_fail "$name/guest-checks: the guest reported no check"
 }
 

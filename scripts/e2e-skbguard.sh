@@ -198,7 +198,7 @@ if [ "$MODE" = bench ]; then
 	boot_checks bench
 	guest_checks bench
 	log_clean bench
-	dom0_log bench | sed -n 's/^NPINFO skbbench \(round=\)/\1/p' \
+	guest_info bench | sed -n 's/^skbbench \(round=\)/\1/p' \
 		> "${SKBG_BENCH_RAW:-$WORK/bench.raw}"
 	finish
 fi
@@ -209,7 +209,7 @@ if [ "$MODE" = random ]; then
 	boot_checks random
 	guest_checks random
 	log_clean random
-	dom0_log random | grep '^NPINFO randframes' | sed 's/^NPINFO /  /'
+	guest_info random | grep '^randframes' | sed 's/^/  /'
 	finish
 fi
 
@@ -249,6 +249,6 @@ else
 	np_fail "control/crash-in-np_vnic: no npv_*() [np_vnic] frame in the call trace"
 fi
 # The plan's setup checks; a control-survived FAIL if the frame went in.
-guest_checks control
+guest_checks control --partial
 
 finish

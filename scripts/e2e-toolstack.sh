@@ -31,7 +31,8 @@ E2E_CYCLES=${E2E_CYCLES:-10}
 die()
 {
 	echo "e2e-toolstack: error: $*" >&2
-	echo "FAIL toolstack-setup: $*"
+	echo "not ok 1 toolstack-setup # $*"
+	echo "1..1"
 	echo "0 passed, 1 failed"
 	exit 1
 }

@@ -217,22 +217,26 @@ np_timing "initramfs $(np_since "$t")s ($(du -k "$WORK/initrd.cpio.gz" | cut -f1
 # --- boots -----------------------------------------------------------------
 
 # demo_view NAME: what the demo shows of one boot, folded to $COLW
-# columns: the plan's lines, shortened, then what the kernel said about
-# the event channel driver, from the dmesg the plan dumps at its end (the
-# console shows an oops only from its second line on).
+# columns: the plan's results and notes (its KTAP, less numbers and
+# structure), then what the kernel said about the event channel driver,
+# from the dmesg the plan dumps at its end (the console shows an oop only
+# from its second line on).
 COLW=76
 demo_view()
 {
-	dom0_log "$1" | awk '
-		/^NPINFO dmesg-begin/	{ dmesg = 1; print "kernel log:"; next }
-		/^NPINFO dmesg-end/	{ dmesg = 0; next }
-		/^NPINFO init-reached/	{ go = 1; next }
-		!go || /^NPINFO (plan|end) / { next }
-		/^NPTEST /		{ sub(/^NPTEST /, ""); print; next }
-		/^NPINFO /		{ sub(/^NPINFO /, "  "); print; next }
-		/^NPEND/		{ print "(plan finished; dom0 still up)"; next }
-		!dmesg || /Modules linked in|RIP: 0033/ { next }
+	tr -d '\r' < "$WORK/$1.ktap" | sed 's/^ *//' | awk '
+		/^# dmesg-begin/	{ dmesg = 1; print "kernel log:"; next }
+		/^# dmesg-end/		{ dmesg = 0; next }
+		/^# init-reached/	{ go = 1; next }
+		/^# end uptime/		{ print "(plan finished; dom0 still up)"; next }
+		!go || /^# (plan|run|ran) / || /^KTAP|^1\.\.|^# Subtest/ { next }
+		/^(not )?ok [0-9]+ /	{ sub(/^ok [0-9]+ /, "ok ")
+					  sub(/^not ok [0-9]+ /, "FAIL ")
+					  print; next }
+		!dmesg			{ sub(/^# /, "  "); print; next }
+		/Modules linked in|RIP: 0033/ { next }
 		/evtchn|nopanic|genirq|kernel BUG|invalid opcode|RIP:|Oops/ {
+			sub(/^# dmesg: /, "")
 			sub(/^\[ *[0-9.]*\] /, "")
 			print "  " $0
 		}' | fold -s -w "$COLW"
@@ -286,14 +290,14 @@ bench)
 	guest_checks bench
 	log_clean bench
 	# The raw figures, for scripts/bench.sh.
-	dom0_log bench | sed -n 's/^NPINFO bench \(drv=\)/\1/p' > "${BENCH_RAW:-$WORK/bench.raw}"
+	guest_info bench | sed -n 's/^bench \(drv=\)/\1/p' > "${BENCH_RAW:-$WORK/bench.raw}"
 	;;
 fuzz)
 	boots fuzz "np.mode=fuzz $common np.fuzz_n=${FUZZ_N:-100000} np.fuzz_p=${FUZZ_P:-4} np.fuzz_t=${FUZZ_T:-2} np.fuzz_c=${FUZZ_C:-3}${FUZZ_RACE:+ np.fuzz_race=$FUZZ_RACE} np.fuzz_leaked=${FUZZ_LEAKED:-0}${FUZZ_SEED:+ np.fuzz_seed=$FUZZ_SEED}"
 	boot_checks fuzz
 	guest_checks fuzz
 	log_clean fuzz
-	dom0_log fuzz | grep '^NPINFO \(fuzz\|counter\)' | sed 's/^NPINFO /  /'
+	guest_info fuzz | grep '^\(fuzz\|counter\)' | sed 's/^/  /'
 	;;
 toolstack)
 	boots control "np.mode=toolstack np.target=intree $common ${E2E_PLAN_ARGS:-}" \

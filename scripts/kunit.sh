@@ -41,8 +41,8 @@ T0=$(date +%s%N)
 # Whatever stops this script early, the last line is still the summary.
 summary_done=
 trap 'rc=$?; [ -n "$summary_done" ] || {
-	echo "FAIL kunit: stopped before the results (exit $rc)"
-	echo "0 passed, 1 failed"; }' EXIT
+	np_fail "kunit: stopped before the results (exit $rc)"
+	np_summary; }' EXIT
 
 KUNIT_KLINE=${KUNIT_KLINE:-6.1}
 KCACHE=$NP_CACHE/kunit
@@ -223,10 +223,10 @@ for name, status in cases:
         passed += 1
         print('ok ' + name)
     elif status == 'SKIP' and why is None:
-        print('skip ' + name)
+        print('skip %s: skipped by KUnit' % name)
     else:
         failed += 1
-        print('FAIL %s (%s)' % (name, why or status))
+        print('FAIL %s: %s' % (name, why or status))
 if not cases:
     failed += 1
     print('FAIL kunit results: no test case ran (build or boot failed)')
@@ -240,11 +240,11 @@ elif not os.path.exists(log_path):
 else:
     passed += 1
     print('ok kernel log scan: no KASAN, lockdep, UBSAN, WARNING or BUG report')
-print('#counts %d %d' % (passed, failed))
 EOF
 )
-grep -v '^#counts ' <<<"$results"
-read -r _ NP_PASSED NP_FAILED < <(grep '^#counts ' <<<"$results")
+while IFS= read -r line; do
+	np_relay "$line" || echo "$line"
+done <<<"$results"
 if [ "$rc" -ne 0 ] && [ "$NP_FAILED" -eq 0 ]; then
 	np_fail "kunit.py run (exit $rc, see $TOOL_LOG)"
 fi

@@ -94,18 +94,41 @@ np_workdir() {
 	: > "$WORK/setup.log"
 }
 
-# Results: one line per check, then "N passed, N failed".
+# Results: KTAP (Documentation/dev-tools/ktap.rst), one result line per
+# check, the plan line last and, for people, "N passed, N failed" after
+# it. scripts/check.sh reads every tier's output with scripts/ktap.py.
+# Checks made in a subshell are counted where their lines are printed:
+# a caller that reads them re-emits them (np_relay).
 NP_PASSED=0
 NP_FAILED=0
+NP_SKIPPED=0
+
+# np_ktap_header: the version line, where a tier's output starts.
+np_ktap_header() {
+	echo "KTAP version 1"
+}
 
 np_ok() {
 	NP_PASSED=$((NP_PASSED + 1))
-	echo "ok $*"
+	echo "ok $((NP_PASSED + NP_FAILED + NP_SKIPPED)) $*" | tr '#' '-'
 }
 
+# np_fail "NAME: DETAIL" (or NAME alone).
 np_fail() {
+	local name=${*%%: *} why=
+
+	[ "$name" = "$*" ] || why=${*#*: }
 	NP_FAILED=$((NP_FAILED + 1))
-	echo "FAIL $*"
+	echo "not ok $((NP_PASSED + NP_FAILED + NP_SKIPPED)) $(echo "$name" | tr '#' '-')${why:+ # $why}"
+}
+
+# np_skip "NAME: WHY": a check not run, and why.
+np_skip() {
+	local name=${*%%: *} why=
+
+	[ "$name" = "$*" ] || why=${*#*: }
+	NP_SKIPPED=$((NP_SKIPPED + 1))
+	echo "ok $((NP_PASSED + NP_FAILED + NP_SKIPPED)) $(echo "$name" | tr '#' '-') # SKIP ${why:-skipped}"
 }
 
 # np_check <name> <command...>: ok if the command succeeds.
@@ -115,8 +138,68 @@ np_check() {
 	if "$@"; then np_ok "$name"; else np_fail "$name"; fi
 }
 
+# np_relay LINE: a result line printed elsewhere (a subshell, another
+# script, scripts/ktap.py's listing), counted and printed here; sets
+# NP_R (ok, fail or skip) and NP_RNAME for the caller. Other lines: 1.
+np_relay() {
+	local line=$1 rest
+
+	case $line in
+	"ok "[0-9]*" "*"# SKIP"*)
+		rest=${line#ok * }
+		NP_R=skip NP_RNAME=${rest%% # SKIP*}
+		np_skip "$NP_RNAME: ${rest#* # SKIP }" ;;
+	"ok "[0-9]*" "*)
+		rest=${line#ok * }
+		NP_R=ok NP_RNAME=${rest%% # *}
+		np_ok "$rest" ;;
+	"not ok "[0-9]*" "*)
+		rest=${line#not ok * }
+		NP_R=fail NP_RNAME=${rest%% # *}
+		if [ "$NP_RNAME" = "$rest" ]; then
+			np_fail "$NP_RNAME"
+		else
+			np_fail "$NP_RNAME: ${rest#* # }"
+		fi ;;
+	"ok "*)
+		NP_R=ok NP_RNAME=${line#ok }
+		np_ok "$NP_RNAME" ;;
+	"FAIL "*)
+		NP_R=fail NP_RNAME=${line#FAIL }
+		np_fail "$NP_RNAME"
+		NP_RNAME=${NP_RNAME%%: *} ;;
+	"skip "*)
+		NP_R=skip NP_RNAME=${line#skip }
+		np_skip "$NP_RNAME"
+		NP_RNAME=${NP_RNAME%%: *} ;;
+	*)	return 1 ;;
+	esac
+}
+
+# np_relay_tier NAME CMD...: another tier's results (CMD's KTAP, less
+# its version and plan lines) relayed as this tier's; one failure if CMD
+# ended without its plan line (it died).
+np_relay_tier() {
+	local name=$1 line plan=
+
+	shift
+	while IFS= read -r line; do
+		case $line in
+		"1.."[0-9]*)	plan=1 ;;
+		"KTAP version"*|*" passed, "*" failed"*) ;;
+		*)		np_relay "$line" || echo "$line" ;;
+		esac
+	done < <("$@" 2>&1)
+	[ -n "$plan" ] || np_fail "$name: ended without its plan line"
+}
+
 np_summary() {
-	echo "$NP_PASSED passed, $NP_FAILED failed"
+	echo "1..$((NP_PASSED + NP_FAILED + NP_SKIPPED))"
+	if [ "$NP_SKIPPED" -gt 0 ]; then
+		echo "$NP_PASSED passed, $NP_FAILED failed, $NP_SKIPPED skipped"
+	else
+		echo "$NP_PASSED passed, $NP_FAILED failed"
+	fi
 	[ "$NP_FAILED" -eq 0 ]
 }
 

@@ -323,18 +323,17 @@ release_run()
 # "toolstack", its guest cycles as "xl-create-destroy".
 CLIENTS="toolstack xl-create-destroy vchan vchan-guest qdisk hvlog lowmemd xentrace test-xenstore save-restore"
 
-# client_mark REL LINE: a toolstack or control check, counted for the
-# clients table (release x client, ours and in-tree) in $WORK/clients.
+# client_mark REL ok|fail NAME: a toolstack or control check, counted for
+# the clients table (release x client, ours and in-tree) in $WORK/clients.
 client_mark()
 {
-	local rel=$1 line=$2 res path target client
+	local rel=$1 res=$2 name=$3 path target client
 
-	case $line in
-	"ok $rel/toolstack/ours/"*|"ok $rel/control/intree/"*) res=ok ;;
-	"FAIL $rel/toolstack/ours/"*|"FAIL $rel/control/intree/"*) res=fail ;;
+	case $name in
+	"$rel/toolstack/ours/"*|"$rel/control/intree/"*) ;;
 	*) return 0 ;;
 	esac
-	path=${line#* "$rel"/*/}
+	path=${name#"$rel"/*/}
 	target=${path%%/*}
 	client=${path#*/}
 	client=${client%%[/ :]*}
@@ -383,18 +382,13 @@ count_boot()
 	local rel=$1 line
 
 	while IFS= read -r line; do
-		echo "$line"
-		client_mark "$rel" "$line"
-		case $line in
-		"ok $rel/"*)
-			NP_PASSED=$((NP_PASSED + 1))
-			np_tab_mark "$rel" "$(column "${line#ok "$rel"/}")" ok
-			;;
-		"FAIL $rel/"*)
-			NP_FAILED=$((NP_FAILED + 1))
-			np_tab_mark "$rel" "$(column "${line#FAIL "$rel"/}")" fail
-			;;
-		esac
+		if ! np_relay "$line"; then
+			echo "$line"
+			continue
+		fi
+		[ "$NP_R" != skip ] || continue
+		client_mark "$rel" "$NP_R" "$NP_RNAME"
+		np_tab_mark "$rel" "$(column "${NP_RNAME#"$rel"/}")" "$NP_R"
 	done < <(boot_checks "$rel"; guest_checks "$rel"; log_clean "$rel")
 }
 

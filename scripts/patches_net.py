@@ -35,8 +35,8 @@ The pristine tree is $NOPANIC_CACHE/patches/trees/<line>
 are made in a work tree of it, $NOPANIC_CACHE/patches/net-work/<line>,
 reset to the tag pristine on every run.
 
-Results are printed one per line, "ok <name>" or "FAIL <name>: <why>",
-then "N passed, N failed"; progress goes to stderr.
+Results are KTAP, "ok <n> <name>" or "not ok <n> <name> # <why>", the plan
+line, then "N passed, N failed"; progress goes to stderr.
 """
 
 import difflib
@@ -77,7 +77,7 @@ def log(msg):
 # --- results -----------------------------------------------------------------
 
 class Results:
-    """One line per check, then the sum."""
+    """KTAP: one result line per check, the plan, then the sum."""
 
     def __init__(self, quiet=False):
         self.passed = self.failed = 0
@@ -86,14 +86,18 @@ class Results:
     def ok(self, name):
         self.passed += 1
         if not self.quiet:
-            print('ok ' + name, flush=True)
+            print('ok %d %s' % (self.passed + self.failed,
+                                name.replace('#', '-')), flush=True)
 
     def fail(self, name, why):
         self.failed += 1
         if not self.quiet:
-            print('FAIL %s: %s' % (name, why), flush=True)
+            print('not ok %d %s # %s' % (self.passed + self.failed,
+                                         name.replace('#', '-'), why),
+                  flush=True)
 
     def summary(self):
+        print('1..%d' % (self.passed + self.failed))
         print('%d passed, %d failed' % (self.passed, self.failed))
         return 1 if self.failed else 0
 
@@ -724,9 +728,10 @@ def cmd_check(line, res):
 
 def bad_log(path=os.path.join(TOP, 'scripts', 'conf', 'bad-log')):
     """The project's one list of bad kernel log lines, as a regex."""
-    return re.compile('|'.join(
-        x.rstrip('\n') for x in open(path)
-        if x.strip() and not x.startswith('#')))
+    with open(path) as f:
+        return re.compile('|'.join(
+            x.rstrip('\n') for x in f
+            if x.strip() and not x.startswith('#')))
 
 
 REPORT = bad_log()
@@ -822,8 +827,8 @@ def cmd_kunit(line, tree, res):
             rc = subprocess.run(['nice', '-n', '10', 'python3', kunit_py] +
                                 args, cwd=tree, stdin=subprocess.DEVNULL,
                                 stdout=lf, stderr=subprocess.STDOUT).returncode
-        kunit_results(read(src), open(logp, errors='replace').read(), line,
-                      rc, logp, res)
+        with open(logp, errors='replace') as lf:
+            kunit_results(read(src), lf.read(), line, rc, logp, res)
     print('time %s/kunit %.1fs (kunit.py exit %d, log %s)'
           % (line, time.time() - t, rc, logp))
 
@@ -894,7 +899,8 @@ def cmd_build(line, tree, res):
                   step(mk + [jobs, 'prepare']))
         if not ok:
             res.fail('%s/build/prepare' % line, 'see ' + prep)
-            sys.stderr.writelines(open(prep).readlines()[-20:])
+            with open(prep) as lf:
+                sys.stderr.writelines(lf.readlines()[-20:])
             print('time %s/build %.1fs' % (line, time.time() - t))
             return
         for o in objs:
@@ -909,7 +915,8 @@ def cmd_build(line, tree, res):
              'net/core/skb_guard_kunit.c']
     added = added_lines(run(['git', '-C', tree, 'diff', '-U0', base, '--'] +
                             files).stdout)
-    ours, other = new_warnings(open(logp, errors='replace').read(), added)
+    with open(logp, errors='replace') as lf:
+        ours, other = new_warnings(lf.read(), added)
     for o in objs:
         name = '%s/build/%s' % (line, o)
         if rc:

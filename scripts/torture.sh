@@ -66,31 +66,19 @@ esac
 # as skipped. Prints the two tiers' output and one summary line.
 ci_cold()
 {
-	local out sum p f pass=0 fail=0 t
-
 	echo "torture: no cached debug kernel (scripts/debug-kernel.sh --cached);" \
 		"the fuzzer and the random frames run on the production kernel" \
 		"instead; make torture builds it (about 50 minutes on 2 cores)"
-	out=$(mktemp)
-	for t in fuzz skbguard-random; do
-		echo "=== torture --ci: $t"
-		case $t in
-		fuzz)	FUZZ_N=${TORTURE_FUZZ_N:-40000} FUZZ_C=${TORTURE_FUZZ_C:-3} \
-			"$SRCDIR/scripts/e2e.sh" fuzz ;;
-		*)	SKBG_ROUNDS=${TORTURE_SKB_ROUNDS:-10} \
-			"$SRCDIR/scripts/e2e-skbguard.sh" random ;;
-		esac 2>&1 | tee "$out"
-		sum=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
-		p=${sum%% passed*} f=${sum#*passed, } f=${f%% failed*}
-		case "$p$f" in
-		''|*[!0-9]*) p=0 f=1; echo "FAIL torture/$t: no summary" ;;
-		esac
-		pass=$((pass + p)) fail=$((fail + f))
-	done
-	rm -f "$out"
-	echo "skip torture/debug-kernel-boot: no cached debug kernel"
-	echo "$pass passed, $fail failed, 1 skipped"
-	[ "$fail" -eq 0 ]
+	np_ktap_header
+	echo "=== torture --ci: fuzz"
+	np_relay_tier torture/fuzz env FUZZ_N="${TORTURE_FUZZ_N:-40000}" \
+		FUZZ_C="${TORTURE_FUZZ_C:-3}" "$SRCDIR/scripts/e2e.sh" fuzz
+	echo "=== torture --ci: skbguard-random"
+	np_relay_tier torture/skbguard-random \
+		env SKBG_ROUNDS="${TORTURE_SKB_ROUNDS:-10}" \
+		"$SRCDIR/scripts/e2e-skbguard.sh" random
+	np_skip "torture/debug-kernel-boot: no cached debug kernel"
+	np_summary
 }
 
 if [ "$CI_FORM" = 1 ]; then
@@ -287,7 +275,7 @@ sanitizer_report()
 # kmemleak_report NAME: the leaks the plan's scan found.
 kmemleak_report()
 {
-	dom0_log "$1" | sed -n 's/^NPINFO kmemleak: /  | /p' > "$WORK/$1.kmemleak"
+	guest_info "$1" | sed -n 's/^kmemleak: /  | /p' > "$WORK/$1.kmemleak"
 	[ -s "$WORK/$1.kmemleak" ] || return 0
 	log "kmemleak:"
 	head -n 200 "$WORK/$1.kmemleak"
@@ -317,14 +305,14 @@ summary()
 {
 	local reports leaks
 
-	log "kernel $(dom0_log "$1" | sed -n 's/^NPINFO kernel //p' | head -n 1)," \
-		"debug options: $(dom0_log "$1" |
-			sed -n 's/^NPINFO debug-option //p' | tr '\n' ' ')"
-	dom0_log "$1" |
-		sed -n 's/^NPINFO fuzz \(seed=\|done: \|counters:\)/fuzzer: \1/p
-			s/^NPINFO fuzz: closes behind /fuzzer: closes behind /p' |
+	log "kernel $(guest_info "$1" | sed -n 's/^kernel //p' | head -n 1)," \
+		"debug options: $(guest_info "$1" |
+			sed -n 's/^debug-option //p' | tr '\n' ' ')"
+	guest_info "$1" |
+		sed -n 's/^fuzz \(seed=\|done: \|counters:\)/fuzzer: \1/p
+			s/^fuzz: closes behind /fuzzer: closes behind /p' |
 		sed 's/^/torture: /'
-	dom0_log "$1" | sed -n 's/^NPINFO randframes \(seed=\|total: \)/skb frames: \1/p' |
+	guest_info "$1" | sed -n 's/^randframes \(seed=\|total: \)/skb frames: \1/p' |
 		sed 's/^/torture: /'
 	leaks=$(grep -c '^  | unreferenced object' "$WORK/$1.kmemleak" 2>/dev/null || :)
 	reports=$(kernel_log "$1" | grep -cE "$BAD_LOG" || :)

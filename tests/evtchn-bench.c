@@ -15,8 +15,8 @@
  *             one port after the other and read and EOI'd in batches
  *   openclose open a file, bind -k ports, close it (-n times)
  *
- * Prints "NPINFO bench <test> <params> rate=<ops/s> ops=<n> secs=<s>" and
- * one NPTEST check that every operation succeeded.
+ * Prints "# bench <test> <params> rate=<ops/s> ops=<n> secs=<s>" and
+ * one KTAP check that every operation succeeded.
  */
 
 #include <pthread.h>

@@ -552,7 +552,7 @@ int main(int argc, char **argv)
 			ff += sh->st[k].final_fail;
 		}
 		np_check(errs == 0, "stress-no-unexpected-errno",
-			 "%llu unexpected results (see NPINFO lines)", errs);
+			 "%llu unexpected results (see the diagnostics)", errs);
 		np_check(dups == 0, "stress-no-port-bound-twice",
 			 "%llu binds returned a port still bound", dups);
 		np_check(ff == 0, "stress-final-unbind-all",

@@ -4,14 +4,17 @@
  *
  * Our own definitions of the few ABI constants and structures the tests
  * need (the same ABI that include/uapi/xen/evtchn.h, privcmd.h and Xen's
- * public event_channel.h describe), the NPTEST output protocol, and thin
- * wrappers that return a value >= 0 or -errno instead of setting errno.
+ * public event_channel.h describe), the output, and thin wrappers that
+ * return a value >= 0 or -errno instead of setting errno.
  *
- * Output protocol: every check prints exactly one line on stdout,
- *   NPTEST ok <prefix><name>
- *   NPTEST FAIL <prefix><name>: <detail>
+ * Output: one KTAP version 1 document on stdout
+ * (Documentation/dev-tools/ktap.rst): every check is one result line,
+ *   ok <n> <prefix><name>
+ *   not ok <n> <prefix><name> # <detail>
  * where <prefix> is $NPTEST_PREFIX (default empty); information lines
- * start with "NPINFO ".  A program exits 0 iff every check passed.
+ * are diagnostics ("# ..."); np_finish() prints the plan line last.  A
+ * program exits 0 iff every check passed.  Only the parent process of a
+ * program reports checks: the numbers are its own.
  *
  * Each program is a single translation unit: everything here is static.
  */
@@ -150,6 +153,7 @@ static inline void np_init(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (p)
 		np_prefix = p;
+	printf("KTAP version 1\n");
 }
 
 static inline void np_info(const char *fmt, ...) NP_PRINTF(1, 2);
@@ -161,13 +165,13 @@ static inline void np_info(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	printf("NPINFO %s\n", line);
+	printf("# %s\n", line);
 }
 
 static inline void np_ok(const char *name)
 {
 	np_nr_ok++;
-	printf("NPTEST ok %s%s\n", np_prefix, name);
+	printf("ok %d %s%s\n", np_nr_ok + np_nr_fail, np_prefix, name);
 }
 
 static inline void np_vfail(const char *name, const char *fmt, va_list ap)
@@ -180,7 +184,8 @@ static inline void np_vfail(const char *name, const char *fmt, va_list ap)
 	/* One line per check, whatever the detail holds. */
 	while ((nl = strchr(detail, '\n')))
 		*nl = ' ';
-	printf("NPTEST FAIL %s%s: %s\n", np_prefix, name, detail);
+	printf("not ok %d %s%s # %s\n", np_nr_ok + np_nr_fail, np_prefix,
+	       name, detail);
 }
 
 static inline void np_fail(const char *name, const char *fmt, ...)
@@ -214,6 +219,7 @@ static inline bool np_check(bool cond, const char *name, const char *fmt, ...)
 static inline int np_finish(void)
 {
 	np_info("summary ok=%d fail=%d", np_nr_ok, np_nr_fail);
+	printf("1..%d\n", np_nr_ok + np_nr_fail);
 	return np_nr_fail ? 1 : 0;
 }
 
@@ -514,6 +520,27 @@ static inline int ev_probe_free(uint32_t *ports, int n)
 	}
 	close(fd);
 	return rc;
+}
+
+/*
+ * ev_probe_free() into @after until it matches @before, for up to a
+ * second: a port another kernel user held (gntalloc, a kernel binder) is
+ * closed when its last reference goes, which the kernel may do after an
+ * RCU grace period, not before the holder's release returns.  A leaked
+ * port never comes back.  0 or -errno.
+ */
+static inline int ev_probe_settled(uint32_t *after, const uint32_t *before,
+				   int n)
+{
+	int rc, tries = 20;
+
+	for (;;) {
+		rc = ev_probe_free(after, n);
+		if (rc < 0 || !memcmp(before, after, n * sizeof(*after)) ||
+		    !--tries)
+			return rc;
+		usleep(50000);
+	}
 }
 
 static inline void np_fmt_ports(char *buf, size_t len, const uint32_t *ports,

@@ -217,7 +217,7 @@ class KunitLog(unittest.TestCase):
             '[ 0.3]     ok 1 put_fits\n[ 0.3]     ok 2 put_refused\n'
             '[ 0.4]     ok 3 drop\n[ 0.4] ok 1 skb_guard\n')
         self.assertEqual((res.passed, res.failed), (3, 0))
-        self.assertIn('ok 6.1/kunit/skb_guard.drop', out)
+        self.assertIn('ok 3 6.1/kunit/skb_guard.drop', out)
 
     def test_failure_crash_and_missing(self):
         res, out = self.results(
@@ -227,11 +227,11 @@ class KunitLog(unittest.TestCase):
             '    BUG: KASAN: use-after-free in skb_guard_drop\n'
             '    ok 2 put_refused\n')
         self.assertEqual((res.passed, res.failed), (0, 3))
-        self.assertIn('FAIL 6.1/kunit/skb_guard.put_fits: # put_fits: '
+        self.assertIn('not ok 1 6.1/kunit/skb_guard.put_fits # # put_fits: '
                       'EXPECTATION FAILED', out)
-        self.assertIn('FAIL 6.1/kunit/skb_guard.put_refused: BUG: KASAN',
-                      out)
-        self.assertIn('FAIL 6.1/kunit/skb_guard.drop: did not run', out)
+        self.assertIn('not ok 2 6.1/kunit/skb_guard.put_refused # BUG: '
+                      'KASAN', out)
+        self.assertIn('not ok 3 6.1/kunit/skb_guard.drop # did not run', out)
 
     def test_report_outside_the_suite_fails(self):
         res, out = self.results(
@@ -239,7 +239,7 @@ class KunitLog(unittest.TestCase):
             '    ok 2 put_refused\n    ok 3 drop\nok 1 skb_guard\n'
             'WARNING: CPU: 0 PID: 1 at lib/x.c:1\n')
         self.assertEqual((res.passed, res.failed), (3, 1))
-        self.assertIn('FAIL 6.1/kunit/kernel-log: WARNING', out)
+        self.assertIn('not ok 4 6.1/kunit/kernel-log # WARNING', out)
 
 
 class BadLog(unittest.TestCase):

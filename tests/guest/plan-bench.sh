@@ -8,7 +8,7 @@
 # bind+unbind with 1, 2, 4 and 8 processes on their own fds and 4 threads
 # on one; delivery with 1, 64 and 1024 ports on one fd; open, bind 1024
 # ports, close. Every result line is tagged with the module and the
-# round: "NPINFO bench drv=<intree|ours> round=<r> <test> <params> rate=".
+# round: "# bench drv=<intree|ours> round=<r> <test> <params> rate=".
 #
 # np.scale multiplies every operation count (default 1).
 
@@ -43,8 +43,9 @@ bench()
 	shift 2
 	timeout "$DEADLINE" evtchn-bench "$@" > "$NP_TMP/bench.out" 2>&1
 	rc=$?
-	sed "s/^NPINFO bench /NPINFO bench drv=$drv round=$r /" \
-		"$NP_TMP/bench.out" | np_prefix "$drv/r$r/"
+	sed "s/^# bench /# bench drv=$drv round=$r /" "$NP_TMP/bench.out" \
+		> "$NP_TMP/bench.ktap"
+	np_subtest_file "$drv/r$r/$1" "$NP_TMP/bench.ktap" "$rc"
 	[ $rc = 0 ] || np_fail "$drv/r$r/bench-exit" "evtchn-bench $*: exit $rc"
 }
 

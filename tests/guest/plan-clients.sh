@@ -334,8 +334,8 @@ vchan_guest()
 	wait "$spid" 2>/dev/null
 	exec 7>&-
 	xenstore-rm "$VCHAN_PATH-c" 2>/dev/null
-	grep -a 'NPDOMU-VCHAN' "$CONLOG/guest-$VG_NAME.log" | tr -d '\r' |
-		sed 's/^/NPINFO vchan guest: /'
+	grep -a 'NPDOMU-VCHAN' "$CONLOG/guest-$VG_NAME.log" |
+		np_info_lines "vchan guest: "
 
 	timeout 60 xl destroy "$VG_NAME" > "$VG_DIR/stop.out" 2>&1
 	np_check "${P}vchan-guest/xl-destroy" "$(tail -n 3 "$VG_DIR/stop.out" | tr '\n' ' ')" \

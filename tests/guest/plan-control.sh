@@ -10,4 +10,6 @@
 # shellcheck source=tests/guest/lib.sh
 . /plans/lib.sh
 
-NP_TARGET=intree sh /plans/plan-toolstack.sh | np_prefix control/
+np_begin control
+NP_TARGET=intree sh /plans/plan-toolstack.sh
+np_end

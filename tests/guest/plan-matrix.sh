@@ -15,14 +15,18 @@
 
 mountpoint -q /sys/kernel/debug ||
 	mount -t debugfs debugfs /sys/kernel/debug ||
-	np_fail skbguard/debugfs "cannot mount debugfs"
-NP_MODE=guarded sh /plans/skbguard.sh | np_prefix skbguard/
+	np_fail skbguard-debugfs "cannot mount debugfs"
+np_begin skbguard
+NP_MODE=guarded sh /plans/skbguard.sh
+np_end
 
 sh /plans/plan-e2e.sh
 
 if [ -x /etc/init.d/xen ]; then
 	np_check toolstack/rmmod-intree "rmmod xen_evtchn failed" rmmod xen_evtchn
-	NP_TARGET=ours sh /plans/plan-toolstack.sh | np_prefix toolstack/
+	np_begin toolstack
+	NP_TARGET=ours sh /plans/plan-toolstack.sh
+	np_end
 else
 	np_info "no Xen tools in this initramfs: no toolstack run"
 fi

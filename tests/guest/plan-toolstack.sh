@@ -164,7 +164,7 @@ xenstore-rm /nopanic
 sleep 1
 base=$(np_user_ports)
 np_info "evtchn baseline $base"
-grep 'evtchn:' /proc/interrupts | sed 's/^ */NPINFO   /' | tr -s ' '
+grep 'evtchn:' /proc/interrupts | tr -s ' ' | np_info_lines "  "
 
 retries=0
 # cycle I [SUFFIX]: one guest lifecycle; sets good=1 if all of it passed.
@@ -212,7 +212,7 @@ cycle()
 		np_info "diag: xl dmesg: $(xl dmesg 2>&1 | tail -n 5 | tr '\n' ';')"
 		# The guest's own console: a guest kernel that died says why.
 		tr -d '\r' < "$CONLOG/guest-$name.log" 2>/dev/null | tail -n 60 |
-			sed 's/^/NPINFO diag: domU: /'
+			np_info_lines "diag: domU: "
 	fi
 	# While the guest lives, xenstored and xenconsoled hold a channel
 	# to it each, bound through the module under test.
@@ -253,17 +253,21 @@ cycle()
 i=1
 cycles_ok=0
 while [ $i -le "$CYCLES" ]; do
-	cycle "$i" > "$NP_TMP/cycle.out"
-	# A guest whose own kernel panicked on the way up (seen once in 21
-	# cycles with 6.12 as the domU under QEMU) did not get far enough
-	# to test dom0: report it and run the cycle once more, counted.
+	# The cycle's results are held back (np_hold) until it is known
+	# whether they count: a guest whose own kernel panicked on the way
+	# up (seen once in 21 cycles with 6.12 as the domU under QEMU) did
+	# not get far enough to test dom0: its results become diagnostics
+	# and the cycle runs once more, counted.
+	np_hold "$NP_TMP/cycle.out"
+	cycle "$i"
 	if [ $good = 0 ] && grep -q 'Kernel panic' "$CONLOG/guest-np-$TARGET-$i.log" 2>/dev/null; then
-		sed 's/^NPTEST \(ok\|FAIL\) /NPINFO first attempt: \1 /' "$NP_TMP/cycle.out"
+		np_drop "first attempt: "
 		np_info "cycle $i: the domU's own kernel panicked; running the cycle again"
 		retries=$((retries + 1))
-		cycle "$i" -again > "$NP_TMP/cycle.out"
+		np_hold "$NP_TMP/cycle.out"
+		cycle "$i" -again
 	fi
-	cat "$NP_TMP/cycle.out"
+	np_release
 	[ $good = 1 ] && cycles_ok=$((cycles_ok + 1))
 	i=$((i + 1))
 done
@@ -391,7 +395,7 @@ save_restore()
 		domid=$(xl domid "$name" 2>/dev/null)
 		np_info "diag: xenstore console: $(xenstore-ls -f "/local/domain/$domid/console" 2>&1 | tr '\n' ';')"
 		tr -d '\r' < "$CONLOG/guest-$name.log" 2>/dev/null | tail -n 20 |
-			sed 's/^/NPINFO diag: domU: /'
+			np_info_lines "diag: domU: "
 	fi
 	timeout 60 xl destroy "$name" > /dev/null 2>&1
 	if wait_for 30 domain_gone "$name" && wait_for 30 ports_at "$base"; then

@@ -124,9 +124,11 @@ np_info "fuzz counters:$c"
 # The random frames of tests/skbguard/plan.sh (random(), sourced in a
 # subshell: it brings its own lib.sh) through np_vnic's pair: every frame
 # delivered or refused and counted exactly. np.skb_rounds, np.skb_n
-# (frames per round), np.skb_seed (replay). Its checks are named skb/.
+# (frames per round), np.skb_seed (replay). Its checks are the subtest
+# skb.
 skb_random()
 {
+	np_begin skb
 	(
 		# shellcheck disable=SC2034 # read by the sourced plan
 		NP_SKBG_LIB=1
@@ -135,13 +137,14 @@ skb_random()
 		NP_ROUNDS=${NP_SKB_ROUNDS:-20} NP_N=${NP_SKB_N:-50} \
 			NP_RSEED=${NP_SKB_SEED:-}
 		random
-	) | sed 's/^NPTEST \(ok\|FAIL\) /NPTEST \1 skb\//'
+	)
+	np_end
 }
 
 if [ -f /plans/skbguard.sh ] && [ -f /lib/nopanic/np_vnic.ko ]; then
 	skb_random
 else
-	np_fail skb/staged "no /plans/skbguard.sh or /lib/nopanic/np_vnic.ko"
+	np_fail skb-staged "no /plans/skbguard.sh or /lib/nopanic/np_vnic.ko"
 fi
 
 for p in /sys/module/xen_evtchn/parameters/*; do
@@ -152,7 +155,7 @@ done
 
 # kmemleak_check: two scans (an object must stay unreferenced for a few
 # seconds, and across scans, before kmemleak reports it), then the report,
-# which must be empty. Each suspected leak's lines go out as NPINFO.
+# which must be empty. Each suspected leak's lines go out as diagnostics.
 kmemleak_check()
 {
 	local report=$NP_TMP/kmemleak n
@@ -170,8 +173,8 @@ kmemleak_check()
 		np_ok kmemleak-clean
 		return
 	fi
-	sed 's/^/NPINFO kmemleak: /' "$report"
-	np_fail kmemleak-clean "$n suspected leaks (NPINFO kmemleak: lines)"
+	np_info_lines "kmemleak: " < "$report"
+	np_fail kmemleak-clean "$n suspected leaks (the kmemleak: lines)"
 }
 
 # bug_counters: what the bug finders counted themselves. Lockdep turns

@@ -18,7 +18,7 @@
  * arrived every frame has either arrived or been refused. RXIF's
  * rx_length_errors and rx_dropped (sysfs) are read around each round.
  *
- * Checks, per round and over the run (one line each, NPTEST format):
+ * Checks, per round and over the run (one KTAP result line each):
  *   - every frame is accounted for: delivered + refused == sent, where
  *     refused is the rise of rx_length_errors, and rx_dropped rose by as
  *     much (the guard drops what it refuses); no frame arrives twice;
@@ -80,7 +80,9 @@ static uint64_t rnd(void)
 
 static void die(const char *what)
 {
-	printf("NPTEST FAIL randframes-setup: %s: %s\n", what, strerror(errno));
+	printf("not ok %d randframes-setup # %s: %s\n", nr_ok + nr_fail + 1,
+	       what, strerror(errno));
+	printf("1..%d\n", nr_ok + nr_fail + 1);
 	exit(2);
 }
 
@@ -93,14 +95,14 @@ static void check(int cond, const char *name, const char *fmt, ...)
 
 	if (cond) {
 		nr_ok++;
-		printf("NPTEST ok %s\n", name);
+		printf("ok %d %s\n", nr_ok + nr_fail, name);
 		return;
 	}
 	nr_fail++;
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	printf("NPTEST FAIL %s: %s\n", name, detail);
+	printf("not ok %d %s # %s\n", nr_ok + nr_fail, name, detail);
 }
 
 static int ifreq_do(int fd, unsigned long req, const char *name,
@@ -179,7 +181,8 @@ int main(int argc, char **argv)
 	if (n < 1 || n > MAX_N || rounds < 1 || !rng)
 		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("NPINFO randframes seed=%llu rounds=%d n=%d (replay: -s %llu -R %d -n %d)\n",
+	printf("KTAP version 1\n");
+	printf("# randframes seed=%llu rounds=%d n=%d (replay: -s %llu -R %d -n %d)\n",
 	       (unsigned long long)rng, rounds, n, (unsigned long long)rng,
 	       rounds, n);
 
@@ -364,7 +367,7 @@ int main(int argc, char **argv)
 					missing_fit++;
 			}
 		}
-		printf("NPINFO randframes round %d: rx MTU %d, %lld sent, %lld delivered, %lld refused, longest delivered %zu, shortest refused %zu; %lld runts sent, %lld seen; %lld refused by the socket\n",
+		printf("# randframes round %d: rx MTU %d, %lld sent, %lld delivered, %lld refused, longest delivered %zu, shortest refused %zu; %lld runts sent, %lld seen; %lld refused by the socket\n",
 		       r, mtu, sent, deliv, refused,
 		       max_del, min_ref == SIZE_MAX ? 0 : min_ref, runts,
 		       runts_seen, sock_refused);
@@ -387,13 +390,14 @@ int main(int argc, char **argv)
 		deliv_all += deliv;
 		refused_all += refused;
 	}
-	printf("NPINFO randframes total: %lld frames sent, %lld delivered, %lld refused and counted\n",
+	printf("# randframes total: %lld frames sent, %lld delivered, %lld refused and counted\n",
 	       sent_all, deliv_all, refused_all);
-	printf("NPINFO randframes outside the guard: %lld runts (%d .. %d bytes) delivered, %lld lengths refused by the socket layer\n",
+	printf("# randframes outside the guard: %lld runts (%d .. %d bytes) delivered, %lld lengths refused by the socket layer\n",
 	       runts_all, ETH_HLEN, MARKED_MIN - 1, sock_refused_all);
 	check(refused_all > 0 && deliv_all > 0, "randframes-both-outcomes",
 	      "%lld delivered, %lld refused: the run must see both",
 	      deliv_all, refused_all);
-	printf("NPINFO randframes summary ok=%d fail=%d\n", nr_ok, nr_fail);
+	printf("# randframes summary ok=%d fail=%d\n", nr_ok, nr_fail);
+	printf("1..%d\n", nr_ok + nr_fail);
 	return nr_fail ? 1 : 0;
 }

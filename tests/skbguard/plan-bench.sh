@@ -14,10 +14,10 @@
 #      sending np.frames fitting UDP frames of 1500 and of 64 bytes
 #      through npv0 -> npv1 (after a tenth as many to warm up), timed:
 #      frames per second.
-# Every figure is an "NPINFO skbbench round=<r> ..." line:
-#   NPINFO skbbench round=R put kind=K len=64 n=N ns=T ns_per_op=X
-#   NPINFO skbbench round=R refusal dev=0|1 n=N ns=T ns_per_op=X
-#   NPINFO skbbench round=R vnic run=I guard=G len=L warmup=W frames=N
+# Every figure is an "# skbbench round=<r> ..." diagnostic:
+#   # skbbench round=R put kind=K len=64 n=N ns=T ns_per_op=X
+#   # skbbench round=R refusal dev=0|1 n=N ns=T ns_per_op=X
+#   # skbbench round=R vnic run=I guard=G len=L warmup=W frames=N
 #           ns=T fps=F
 # The checks: every load, every loop and every frame went through (all
 # sent, all counted received by npv1, none dropped); nothing on time.
@@ -38,7 +38,7 @@ stat()
 	cat "/sys/class/net/$1/statistics/$2" 2>/dev/null || echo x
 }
 
-# loops R: one load of the bench module, its figures as NPINFO lines.
+# loops R: one load of the bench module, its figures as diagnostics.
 loops()
 {
 	local r=$1 rev=$(($1 % 2 == 0)) n
@@ -50,8 +50,8 @@ loops()
 		np_fail "r$r/put-loops" "insmod skb_guard_bench.ko: $(cat "$NP_TMP/insmod.err")"
 	fi
 	dmesg | grep -o "skb_guard_bench: round=$r .* ns_per_op=[0-9.]*" |
-		sed 's/^skb_guard_bench: /NPINFO skbbench /' > "$NP_TMP/loops.out"
-	cat "$NP_TMP/loops.out"
+		sed 's/^skb_guard_bench: //' > "$NP_TMP/loops.out"
+	np_info_lines "skbbench " < "$NP_TMP/loops.out"
 	n=$(grep -c . "$NP_TMP/loops.out")
 	# 6 kinds of put, 2 refusal measures.
 	if [ "$n" = 8 ]; then
@@ -81,7 +81,8 @@ vnic()
 	rc=$?
 	rx1=$(stat npv1 rx_packets)
 	td1=$(stat npv0 tx_dropped)
-	sed "s/^rate /NPINFO skbbench round=$r vnic run=$i guard=$g /" "$NP_TMP/rate.out"
+	sed -n 's/^rate //p' "$NP_TMP/rate.out" |
+		np_info_lines "skbbench round=$r vnic run=$i guard=$g "
 	while read -r line; do np_info "np_sendframes: $line"; done \
 		< "$NP_TMP/rate.err"
 	if [ "$rc" = 0 ] && [ "$(grep -c '^rate ' "$NP_TMP/rate.out")" = 2 ] &&

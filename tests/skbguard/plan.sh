@@ -2,9 +2,8 @@
 # shellcheck shell=dash
 #
 # plan.sh - the skb guard e2e inside the guest (busybox sh), run by
-# tests/skbguard/init. Output protocol: see tests/guest/lib.sh (NPTEST ok,
-# NPTEST FAIL, NPINFO), read by scripts/e2e-skbguard.sh from the serial
-# console.
+# tests/skbguard/init. Its results are KTAP (tests/guest/lib.sh), read by
+# scripts/e2e-skbguard.sh from the result channel.
 #
 # np.mode=guarded: np_vnic with guard=1, sender npv0 at MTU 9000, receiver
 #   npv1 at MTU 1500; NP_N (np.n=, default 5) 8000-byte ICMP and UDP frames
@@ -259,7 +258,7 @@ random()
 	np_info "run np_randframes $*"
 	timeout 900 np_randframes "$@" > "$NP_TMP/rand.out" 2> "$NP_TMP/rand.err"
 	rc=$?
-	sed 's/^NPTEST \(ok\|FAIL\) /NPTEST \1 frames\//' "$NP_TMP/rand.out"
+	np_subtest_file frames "$NP_TMP/rand.out" "$rc"
 	while read -r line; do np_info "np_randframes stderr: $line"; done \
 		< "$NP_TMP/rand.err"
 	expect randframes-exit 0 "$rc"
