@@ -139,17 +139,11 @@ for ko in $KOS; do
 		fatal build "no ${ko##*/} for $KVER"
 	fi
 done
-run gcc -std=c11 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror -static \
-	-o "$WORK/np_sendframes" "$SRCDIR/tests/skbguard/np_sendframes.c" || {
+run make -C "$SRCDIR/tests" skbguard/np_sendframes skbguard/np_randframes || {
 	tail -n 30 "$WORK/setup.log"
-	fatal build "np_sendframes does not build"
+	fatal build "np_sendframes or np_randframes does not build"
 }
 np_ok "build np_sendframes"
-run gcc -std=c11 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror -static \
-	-o "$WORK/np_randframes" "$SRCDIR/tests/skbguard/np_randframes.c" || {
-	tail -n 30 "$WORK/setup.log"
-	fatal build "np_randframes does not build"
-}
 np_ok "build np_randframes"
 np_timing "build $(np_since "$t")s"
 
@@ -165,8 +159,8 @@ if [ "$MODE" = bench ]; then
 else
 	install -m 644 "$SRCDIR/tests/skbguard/plan.sh" "$IRD/plans/plan.sh"
 fi
-install -m 755 "$WORK/np_sendframes" "$IRD/bin/np_sendframes"
-install -m 755 "$WORK/np_randframes" "$IRD/bin/np_randframes"
+install -m 755 "$SRCDIR/tests/skbguard/np_sendframes" "$IRD/bin/np_sendframes"
+install -m 755 "$SRCDIR/tests/skbguard/np_randframes" "$IRD/bin/np_randframes"
 mkdir -p "$IRD/lib/nopanic"
 # shellcheck disable=SC2086
 install -m 644 $KOS "$IRD/lib/nopanic/"

@@ -27,8 +27,9 @@ What counts:
     ("did not run"), so a document cut short by a crash counts what it
     lost, and more than N is one failure; a subtest with no result line
     of its own fails ("no result");
-  - a document without a plan is a failure ("no plan") unless --expect
-    says how many tests it should have held;
+  - a document without a plan is a failure ("no plan"); with --expect N
+    (what a complete run of it reported), each of the N it did not
+    report is one instead;
   - --partial: the document is expected to end early (a boot that must
     crash): what it reported counts, what it did not is not a failure.
 
@@ -156,15 +157,25 @@ def leaves(test, path='', top=True, expect=None, partial=False):
         elif not t.ok and not skip and not any(s == 'fail' for s, _, _ in sub):
             out.append(('fail', p, t.directive or
                         'not ok, though no subtest failed'))
-    plan = test.plan if test.plan is not None else expect
-    if partial and (test.plan is None or len(subs) < plan):
+    if test.plan is None and expect is not None and not partial:
+        # cut short: count what a complete run reports as not run
+        for n in range(len(subs) + 1, expect + 1):
+            out.append(('fail', '/'.join(x for x in (path, 'not-run-%d' % n) if x),
+                        'did not run (a complete run reports %d, this one '
+                        'ended after %d)' % (expect, len(subs))))
+        if len(subs) >= expect:
+            out.append(('fail', path or 'ktap', 'no plan: the output may '
+                        'have been cut short'))
+        return out
+    plan = test.plan
+    if partial and (plan is None or len(subs) < plan):
         return out
     if plan is not None and len(subs) > plan:
         out.append(('fail', path or 'ktap', 'plan 1..%d, but %d reported'
                     % (plan, len(subs))))
     if plan is not None:
         for n in range(len(subs) + 1, plan + 1):
-            out.append(('fail', '/'.join(x for x in (path, '#%d' % n) if x),
+            out.append(('fail', '/'.join(x for x in (path, 'not-run-%d' % n) if x),
                         'did not run (plan 1..%d, %d reported)'
                         % (plan, len(subs))))
     elif top or subs:

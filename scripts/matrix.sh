@@ -19,7 +19,7 @@
 #                   second kernel's headers installed after the package:
 #                   dkms must build and install for it by itself
 #   control         (releases in MATRIX_CONTROL, default Debian 13 and sid;
-#                   make clients: all) a second boot: the toolstack and
+#                   make check and make clients: all) a second boot: the toolstack and
 #                   Xen's other clients (plan-clients.sh) on the in-tree
 #                   module, the control of the toolstack column
 #   load ... skb guard  the release's Xen and kernel booted under QEMU with
@@ -34,8 +34,8 @@
 #   toolstack       the release's own Xen tools (scripts/xen-tools.sh) in
 #                   the same boot, on our module: Debian's /etc/init.d/xen,
 #                   xl info, xenstore round trips, MATRIX_CYCLES PV guest
-#                   lifecycles (tests/guest/plan-toolstack.sh); the
-#                   in-tree control of this is make e2e-toolstack
+#                   lifecycles (tests/guest/plan-toolstack.sh), xl save
+#                   and restore (MATRIX_SAVE_RESTORE)
 #   remove          `apt remove nopanic-dkms`: our module gone, modprobe
 #                   resolves xen_evtchn to the in-tree module again, and
 #                   that module is the image package's own (dpkg --verify)
@@ -185,7 +185,7 @@ headers_kver()
 release_run()
 {
 	local rel=$1 t t_rel root_env guest_env tools_env ROOT RKVER KVER \
-		KVER2 deb IRD line TOOLS_ROOT TOOLS_VERSION
+		KVER2 deb IRD line TOOLS_ROOT TOOLS_VERSION qdisk sr
 
 	t_rel=$(np_now)
 	np_release "$rel" || { np_tab_fail "$rel" build release "not in scripts/conf/releases"; return; }
@@ -275,6 +275,9 @@ release_run()
 		IRD=$WORK/$rel.initramfs
 		qdisk=0
 		[[ " $MATRIX_QDISK " != *" $rel "* ]] || qdisk=1
+		sr=0
+		[[ " $MATRIX_SAVE_RESTORE " != *" $rel "* && "$MATRIX_SAVE_RESTORE" != 1 ]] ||
+			sr=1
 		tools_env=$(XEN_TOOLS_QEMU=$qdisk "$SRCDIR/scripts/xen-tools.sh" "$rel" 2>> "$WORK/setup.log") ||
 			np_tab_fail "$rel" toolstack tools "scripts/xen-tools.sh $rel failed (log: $WORK/setup.log)"
 		eval "$tools_env"
@@ -282,13 +285,13 @@ release_run()
 		if [ -n "$tools_env" ] && skbguard_build "$rel" "$ROOT" "$KVER" &&
 		   matrix_initramfs "$rel" "$IRD" >> "$WORK/setup.log" 2>&1; then
 			np_timing "$rel guest $(np_since "$t")s"
-			boots "$rel" "np.mode=matrix np.ver=$VERSION np.stress_p=$E2E_STRESS_P np.stress_n=$E2E_STRESS_N np.cycles=$MATRIX_CYCLES np.save_restore=$MATRIX_SAVE_RESTORE np.qdisk=$qdisk" \
+			boots "$rel" "np.mode=matrix np.ver=$VERSION np.stress_p=$E2E_STRESS_P np.stress_n=$E2E_STRESS_N np.cycles=$MATRIX_CYCLES np.save_restore=$sr np.qdisk=$qdisk" \
 				>> "$WORK/setup.log"
 			count_boot "$rel"
 			# The in-tree control of the toolstack and the clients:
 			# a boot of its own (xenstored cannot be restarted).
 			if [[ " $MATRIX_CONTROL " = *" $rel "* ]]; then
-				boots "$rel" "np.mode=control np.cycles=1 np.save_restore=$MATRIX_SAVE_RESTORE np.qdisk=$qdisk" >> "$WORK/setup.log"
+				boots "$rel" "np.mode=control np.cycles=1 np.save_restore=$sr np.qdisk=$qdisk" >> "$WORK/setup.log"
 				count_boot "$rel"
 			else
 				np_tab_na "$rel" control "MATRIX_CONTROL"
@@ -405,7 +408,7 @@ matrix_initramfs()
 	done
 	mkdir -p "$ird/lib/nopanic" &&
 	install -m 644 "$WORK/$rel.skbg"/*.ko "$ird/lib/nopanic/" &&
-	install -m 755 "$WORK/np_sendframes" "$ird/bin/" &&
+	install -m 755 "$SRCDIR/tests/skbguard/np_sendframes" "$ird/bin/" &&
 	install -m 644 "$SRCDIR/tests/skbguard/plan.sh" "$ird/plans/skbguard.sh" &&
 	dom0_iproute2 "$ird" &&
 	DOM0_XENSTORED=$(case " $CXENSTORED_IN " in *" $rel "*) echo c ;; esac) \
@@ -498,8 +501,8 @@ CXENSTORED_IN=${MATRIX_CXENSTORED:-"trixie sid"}
 # Releases whose in-tree module also runs the toolstack and the clients,
 # as the control (make clients: all of them).
 MATRIX_CONTROL=${MATRIX_CONTROL-"trixie sid"}
-# xl save and restore in the toolstack boots: make clients (1); make
-# check's matrix leaves it to e2e-toolstack (0). Once seen 2026-12-06:
+# Releases whose toolstack boots run xl save and restore (1: all, 0:
+# none): make check Debian 12's, make clients all. Once seen 2026-12-06:
 # restore rc 0 but no console heartbeat within 60 s, ours on Debian 13,
 # the in-tree control passing; not diagnosed yet (plan-toolstack.sh now
 # prints its diagnostics).
@@ -538,10 +541,7 @@ fi
 np_timing "previous deb $(np_since "$t")s"
 
 t=$(np_now)
-if make -C "$SRCDIR/tests" >> "$WORK/setup.log" 2>&1 &&
-   gcc -std=c11 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror -static \
-	-o "$WORK/np_sendframes" "$SRCDIR/tests/skbguard/np_sendframes.c" \
-	>> "$WORK/setup.log" 2>&1; then
+if make -C "$SRCDIR/tests" >> "$WORK/setup.log" 2>&1; then
 	np_ok "test-programs"
 else
 	np_fail "test-programs: build failed (log: $WORK/setup.log)"

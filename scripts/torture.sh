@@ -231,10 +231,9 @@ initramfs()
 		install -m 755 "$SRCDIR/tests/$p" "$ird/bin/$p"
 	done
 	# The skb guard's random frames (tests/skbguard/plan.sh's random()).
-	run gcc -std=c11 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror -static \
-		-o "$WORK/np_randframes" "$SRCDIR/tests/skbguard/np_randframes.c" ||
+	run make -C "$SRCDIR/tests" skbguard/np_randframes ||
 		fatal tests "np_randframes does not build"
-	install -m 755 "$WORK/np_randframes" "$ird/bin/np_randframes"
+	install -m 755 "$SRCDIR/tests/skbguard/np_randframes" "$ird/bin/np_randframes"
 	install -m 644 "$SRCDIR/tests/skbguard/plan.sh" "$ird/plans/skbguard.sh"
 	if [ -n "${SKB_KOS:-}" ]; then
 		mkdir -p "$ird/lib/nopanic"

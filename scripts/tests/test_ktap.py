@@ -39,7 +39,7 @@ class Flat(unittest.TestCase):
     def test_cut_short_counts_what_it_lost(self):
         failed, out = run('KTAP version 1\n1..4\nok 1 a\nok 2 b\n')
         self.assertEqual(failed, 2)
-        self.assertIn('FAIL #3: did not run (plan 1..4, 2 reported)', out)
+        self.assertIn('FAIL not-run-3: did not run (plan 1..4, 2 reported)', out)
         self.assertEqual(out[-1], '2 passed, 2 failed')
 
     def test_more_than_the_plan(self):
@@ -53,6 +53,10 @@ class Flat(unittest.TestCase):
         self.assertTrue(out[1].startswith('FAIL ktap: no plan'))
         failed, out = run('KTAP version 1\nok 1 a\n', expect=3)
         self.assertEqual(out[-1], '1 passed, 2 failed')
+        self.assertIn('FAIL not-run-2: did not run (a complete run reports 3, '
+                      'this one ended after 1)', out)
+        failed, out = run('KTAP version 1\nok 1 a\n', expect=1)
+        self.assertEqual(out[-1], '1 passed, 1 failed')
 
     def test_mixed_with_a_console(self):
         text = ('[    3.1] xen:events: Using FIFO-based ABI\n'
@@ -99,11 +103,11 @@ class Nested(unittest.TestCase):
                           '    # Subtest: stress\n    1..3\n    ok 1 x\n'
                           '[  5.0] kernel BUG at drivers/xen/evtchn.c:264!\n')
         self.assertEqual(failed, 4)
-        self.assertIn('FAIL stress/#2: did not run (plan 1..3, 1 reported)',
+        self.assertIn('FAIL stress/not-run-2: did not run (plan 1..3, 1 reported)',
                       out)
         self.assertIn('FAIL stress: no result: the output ends inside it',
                       out)
-        self.assertIn('FAIL #3: did not run (plan 1..3, 2 reported)', out)
+        self.assertIn('FAIL not-run-3: did not run (plan 1..3, 2 reported)', out)
         self.assertEqual(out[-1], '2 passed, 4 failed')
 
     def test_partial_counts_only_what_was_reported(self):
