@@ -48,7 +48,9 @@ NP_BAD_LOG=${NP_BAD_LOG%|}
 np_channel()
 {
 	NP_OUT=/dev/console
-	if grep -q '^1: uart:[0-9A-Z]' /proc/tty/driver/serial 2>/dev/null; then
+	# ttyS1's UART type (0: no such port); 7.x has no
+	# /proc/tty/driver/serial.
+	if [ "$(cat /sys/class/tty/ttyS1/type 2>/dev/null || echo 0)" -gt 0 ]; then
 		exec 9>> /dev/ttyS1
 		stty -F /dev/ttyS1 raw -echo 2>/dev/null
 		NP_OUT=/dev/ttyS1
