@@ -9,7 +9,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-np_need_pkgs @build @python cpio xz-utils linux-source-6.1
+np_need_pkgs @build @python @patches cpio xz-utils linux-source-6.1
 kver=$(np_kver)
 np_need_pkgs "linux-headers-$kver"
 kdir=/usr/src/linux-headers-$kver

@@ -22,9 +22,8 @@ What goes in-tree is marked in the sources: the lines between
   kunit/skb_guard_kunit.c            -> net/core/skb_guard_kunit.c
 The compatibility helpers of drivers/net/skb_guard/skb_guard_compat.h are
 expanded into the kernel interfaces the line has (its #ifdefs resolved
-against the tree, the probes those of drivers/net/skb_guard/Kbuild; the
-same resolution as unifdef -D/-U, done here because the helpers must also
-be inlined), EXPORT_SYMBOL_GPL becomes EXPORT_SYMBOL (the helpers are
+by unifdef against the tree's features, the probes those of
+drivers/net/skb_guard/Kbuild, then the helpers inlined), EXPORT_SYMBOL_GPL becomes EXPORT_SYMBOL (the helpers are
 inline in skbuff.h, beside skb_put()) and the suite is named skb_guard.
 The words around the code, the commit messages, the cover letter, the
 Kconfig entry and the leading comments, are files in
@@ -184,27 +183,18 @@ def kunit_features(tree):
     return have
 
 
-def resolve_ifdefs(text, defined):
-    """#ifdef/#ifndef/#else/#endif resolved: @defined are defined, every
-    other name is not."""
-    out, stack, active = [], [], True
-    for line in text.splitlines(True):
-        m = re.match(r'\s*#\s*(ifdef|ifndef)\s+(\w+)', line)
-        if m:
-            cond = (m.group(2) in defined) == (m.group(1) == 'ifdef')
-            stack.append((active, cond))
-            active = active and cond
-        elif re.match(r'\s*#\s*else\b', line):
-            parent, cond = stack[-1]
-            stack[-1] = (parent, not cond)
-            active = parent and not cond
-        elif re.match(r'\s*#\s*endif\b', line):
-            active = stack.pop()[0]
-        elif active:
-            out.append(line)
-    if stack:
-        raise Error('unbalanced #ifdef')
-    return ''.join(out)
+def resolve_ifdefs(text, defined, keep=('NOPANIC_SKB_GUARD_COMPAT_H',)):
+    """The #ifdef/#ifndef blocks of @text resolved by unifdef(1): @defined
+    are defined, every other name tested is not, but for @keep (the
+    include guard), left as it is."""
+    names = set(re.findall(r'^\s*#\s*ifn?def\s+(\w+)', text, re.M))
+    args = ['-D' + n for n in sorted(names & set(defined))] + \
+        ['-U' + n for n in sorted(names - set(defined) - set(keep))]
+    r = subprocess.run(['unifdef'] + args, input=text, text=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if r.returncode not in (0, 1):
+        raise Error('unifdef: %s' % r.stderr.strip())
+    return r.stdout
 
 
 def compat_defs(text, have):

@@ -41,6 +41,11 @@ class Ifdefs(unittest.TestCase):
         self.assertEqual(pn.resolve_ifdefs(self.TEXT, set()),
                          'not-a\nnot-b\nend\n')
 
+    def test_guard_kept(self):
+        text = '#ifndef G\n#define G\n#ifdef A\na\n#endif\n#endif\n'
+        self.assertEqual(pn.resolve_ifdefs(text, set(), keep=('G',)),
+                         '#ifndef G\n#define G\n#endif\n')
+
     def test_unbalanced(self):
         with self.assertRaises(pn.Error):
             pn.resolve_ifdefs('#ifdef A\na\n', set())
