@@ -28,55 +28,55 @@ clean:
 
 # Style, sparse, W=1 and the module's metadata, against Debian's headers.
 check-build:
-	@scripts/check-build.sh
+	@scripts/tiers/check-build.sh
 
 # KUnit suites under User-Mode Linux (Debian's linux-source, cached).
 kunit:
-	@scripts/kunit.sh
+	@scripts/tiers/kunit.sh
 
 e2e:
-	@scripts/e2e.sh e2e
+	@scripts/tiers/e2e.sh e2e
 
 # The skb guard end to end: Debian's kernel under QEMU, guarded and
 # control boots.
 e2e-skbguard:
-	@scripts/e2e-skbguard.sh
+	@scripts/tiers/e2e-skbguard.sh
 
 # The skb guard under frames of random lengths at random receive MTUs
 # (tests/skbguard/np_randframes): SKBG_ROUNDS, SKBG_N_RANDOM, SKBG_SEED.
 skbguard-random:
-	@scripts/e2e-skbguard.sh random
+	@scripts/tiers/e2e-skbguard.sh random
 
 # Debian's Xen tools (xenstored, xenconsoled, xl) creating and destroying
 # guests in the dom0, on the in-tree module and then on ours.
 e2e-toolstack:
-	@scripts/e2e-toolstack.sh
+	@scripts/tiers/e2e-toolstack.sh
 
 demo:
-	@scripts/e2e.sh demo
+	@scripts/tiers/e2e.sh demo
 
 # tests/evtchn-fuzz on our module in the e2e dom0 (Debian's production
 # kernel): FUZZ_N operations, FUZZ_SEED to replay. Not part of make check.
 fuzz:
-	@scripts/e2e.sh fuzz
+	@scripts/tiers/e2e.sh fuzz
 
 # Our xen-evtchn and the skb guard on a debug dom0 kernel
-# (scripts/debug-kernel.sh: KFENCE, lockdep, debugobjects, kmemleak,
+# (scripts/tools/debug-kernel.sh: KFENCE, lockdep, debugobjects, kmemleak,
 # UBSAN), panic_on_warn=1: conformance, stress, hardening, the fuzzer
 # (TORTURE_FUZZ_N, TORTURE_FUZZ_SEED) and random frames. The first run
 # builds the kernel. make check runs torture-ci: the same boot shorter,
 # or without a cached debug kernel the fuzzer and frames on the
 # production kernel.
 torture:
-	@scripts/torture.sh
+	@scripts/tiers/torture.sh
 
 torture-ci:
-	@scripts/torture.sh --ci
+	@scripts/tiers/torture.sh --ci
 
 # The operator's flow on every Debian release (scripts/conf/releases), each in
 # its own root and its own Xen dom0: RELEASES="trixie sid" for some.
 matrix:
-	@scripts/matrix.sh $(RELEASES)
+	@scripts/tiers/matrix.sh $(RELEASES)
 
 # The matrix with the in-tree control of the toolstack and Xen's other
 # clients (vchan in dom0 and with a guest, xenconsoled's hypervisor log,
@@ -86,34 +86,34 @@ matrix:
 clients:
 	@MATRIX_CONTROL="$(or $(RELEASES),bullseye bookworm trixie sid)" \
 		MATRIX_SAVE_RESTORE=1 MATRIX_QDISK="bookworm trixie sid" \
-		scripts/matrix.sh $(RELEASES)
+		scripts/tiers/matrix.sh $(RELEASES)
 
 # The in-tree xen-evtchn against ours, interleaved in one dom0 boot, and
 # the skb guard's cost on Debian's production kernel in a second boot:
 # tables and charts in the cache. Not part of make check (it measures).
 bench:
-	@scripts/bench.sh
+	@scripts/tiers/bench.sh
 
 # patches/: each line's series applied, checkpatch'd and built on its
 # Debian source, the patched in-tree driver booted in that line's dom0
 # against the unpatched one: RELEASES="trixie sid" for some.
 patches-check:
-	@scripts/patches-check.sh $(RELEASES)
+	@scripts/tiers/patches-check.sh $(RELEASES)
 
 # README's supported-kernels table from the latest make matrix.
 readme-matrix:
-	@scripts/readme-matrix.sh
+	@scripts/tools/readme-matrix.sh
 
 # Everything; the last line printed is "N passed, N failed".
 check:
 	@scripts/check.sh
 
 dkms-source:
-	scripts/dkms-source.sh $(or $(DESTDIR),$(PWD)/.dkms-source)
+	scripts/tools/dkms-source.sh $(or $(DESTDIR),$(PWD)/.dkms-source)
 
 # nopanic-dkms_<version>_all.deb in out/ (debian/, dh-dkms), lintian-checked.
 deb:
-	@scripts/deb.sh
+	@scripts/tools/deb.sh
 
 .PHONY: all modules install clean check-build kunit e2e e2e-skbguard e2e-toolstack \
 	demo fuzz skbguard-random torture torture-ci matrix clients patches-check readme-matrix bench check dkms-source deb

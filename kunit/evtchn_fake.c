@@ -53,7 +53,7 @@ void npev_fake_set_nr_channels(u32 nr)
 
 /*
  * The ops the Xen glue may sleep in. DEBUG_ATOMIC_SLEEP is not available
- * on UML, so say it ourselves (a WARNING fails scripts/kunit.sh).
+ * on UML, so say it ourselves (a WARNING fails scripts/tiers/kunit.sh).
  */
 static void npev_fake_might_sleep(const char *op)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit suite nopanic_skb_guard_bench: what the checked put costs. Prints
- * (kunit_info, lines starting "skb_guard bench:", which scripts/kunit.sh
+ * (kunit_info, lines starting "skb_guard bench:", which scripts/tiers/kunit.sh
  * repeats) ns per put for fitting frames, guarded against plain __skb_put()
  * and skb_put(), and ns per refusal. Asserts nothing about time, only that
  * the loops ran.

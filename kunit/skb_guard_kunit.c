@@ -2,7 +2,7 @@
 /*
  * KUnit suite nopanic_skb_guard: the checked skb_put() family of
  * include/nopanic/skb_guard.h and its refusal path,
- * drivers/net/skb_guard/skb_guard.c, linked in by scripts/kunit.sh.
+ * drivers/net/skb_guard/skb_guard.c, linked in by scripts/tiers/kunit.sh.
  *
  * A refused put must leave the skb exactly as it was (every field of the
  * struct, its shared info and every byte of its buffer are compared with a
@@ -13,7 +13,7 @@
  * The counters are module-wide, so every case compares deltas.
  *
  * The lines between "in-tree: begin" and "in-tree: end" are the in-tree
- * suite of patches/<line>/net/ (scripts/patches_net.py generates it).
+ * suite of patches/<line>/net/ (scripts/tools/patches_net.py generates it).
  */
 
 /* in-tree: begin */

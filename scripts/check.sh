@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # `make check`: every test tier, one after the other. Each prints KTAP
-# (one result line per check, its plan line last); scripts/ktap.py reads
+# (one result line per check, its plan line last); scripts/lib/ktap.py reads
 # each tier's output for its counts and all of them for the sum, the last
 # line: "N passed, N failed[, N skipped]". A tier that dies before its
 # plan line counts as failed each check its last complete run reported
@@ -10,7 +10,7 @@
 # without that memory; one that exits non-zero without a failed check,
 # one failure.
 set -u
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib/lib.sh"
 
 # Xen's toolstack on Debian 12 runs in the matrix (Debian 12's dom0, ours
 # and the in-tree control), not in a tier of its own: make e2e-toolstack
@@ -23,23 +23,23 @@ trap 'rm -rf "$logs"' EXIT
 
 for tier in $tiers; do
 	case $tier in
-	check-build)	cmd=("$NP_TOP/scripts/check-build.sh") ;;
-	kunit)		cmd=("$NP_TOP/scripts/kunit.sh") ;;
-	e2e)		cmd=("$NP_TOP/scripts/e2e.sh" e2e) ;;
-	e2e-skbguard)	cmd=("$NP_TOP/scripts/e2e-skbguard.sh") ;;
+	check-build)	cmd=("$NP_TOP/scripts/tiers/check-build.sh") ;;
+	kunit)		cmd=("$NP_TOP/scripts/tiers/kunit.sh") ;;
+	e2e)		cmd=("$NP_TOP/scripts/tiers/e2e.sh" e2e) ;;
+	e2e-skbguard)	cmd=("$NP_TOP/scripts/tiers/e2e-skbguard.sh") ;;
 	# Three guest lifecycles show what ten do (destroy, destroy,
 	# shutdown); make e2e-toolstack runs ten.
 	e2e-toolstack)	cmd=(env "E2E_CYCLES=${E2E_CYCLES:-3}"
-			     "$NP_TOP/scripts/e2e-toolstack.sh") ;;
-	torture)	cmd=("$NP_TOP/scripts/torture.sh" --ci) ;;
+			     "$NP_TOP/scripts/tiers/e2e-toolstack.sh") ;;
+	torture)	cmd=("$NP_TOP/scripts/tiers/torture.sh" --ci) ;;
 	matrix)		cmd=(env "MATRIX_CONTROL=${MATRIX_CONTROL-bookworm trixie sid}"
 			     "MATRIX_SAVE_RESTORE=${MATRIX_SAVE_RESTORE-bookworm}"
-			     "$NP_TOP/scripts/matrix.sh") ;;
+			     "$NP_TOP/scripts/tiers/matrix.sh") ;;
 	# Every line's series, but the net KUnit suite (a UML kernel build
 	# per line) on Debian 12's line only: make patches-check runs it on
 	# every line.
 	patches-check)	cmd=(env "PATCHES_KUNIT=${PATCHES_KUNIT:-bookworm}"
-			     "$NP_TOP/scripts/patches-check.sh") ;;
+			     "$NP_TOP/scripts/tiers/patches-check.sh") ;;
 	*)		echo "unknown tier $tier"; exit 2 ;;
 	esac
 	echo "=== $tier"
@@ -55,7 +55,7 @@ for tier in $tiers; do
 		expect=(--expect "$(cat "$mem")")
 		cp "$mem" "$logs/$tier.expect"
 	fi
-	sum=$(python3 "$NP_TOP/scripts/ktap.py" --quiet --name "$tier" \
+	sum=$(python3 "$NP_TOP/scripts/lib/ktap.py" --quiet --name "$tier" \
 		"${expect[@]}" "$logs/$tier.ktap" | tail -n 1)
 	if [ "$rc" -ne 0 ] && [ "${sum#*passed, 0 failed}" != "$sum" ]; then
 		printf 'not ok 1 %s # exited %d\n1..1\n' "$tier" "$rc" \
@@ -77,7 +77,7 @@ for f in "$logs"/*.ktap; do
 	t=${t%.ktap}
 	expect=()
 	[ ! -s "$logs/$t.expect" ] || expect=(--expect "$(cat "$logs/$t.expect")")
-	python3 "$NP_TOP/scripts/ktap.py" --quiet --name "$t" "${expect[@]}" "$f" \
+	python3 "$NP_TOP/scripts/lib/ktap.py" --quiet --name "$t" "${expect[@]}" "$f" \
 		> "$logs/$t.sum"
 	grep -v ' passed, ' "$logs/$t.sum"
 	sums+=("$(tail -n 1 "$logs/$t.sum")")

@@ -21,7 +21,7 @@
  * The fitting path is one compare and branch, no atomics, no locks.
  *
  * The lines between "in-tree: begin" and "in-tree: end" also go into
- * include/linux/skbuff.h in patches/<line>/net/ (scripts/patches_net.py).
+ * include/linux/skbuff.h in patches/<line>/net/ (scripts/tools/patches_net.py).
  */
 #ifndef NOPANIC_SKB_GUARD_H
 #define NOPANIC_SKB_GUARD_H

@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""Unit tests of scripts/ktap.py, the one reader of every tier's KTAP."""
+"""Unit tests of scripts/lib/ktap.py, the one reader of every tier's KTAP."""
 
 import io
 import os
 import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), 'lib'))
 import ktap  # noqa: E402
 
 

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""Unit tests of scripts/patches_net.py: the pieces that turn the repo's
+"""Unit tests of scripts/tools/patches_net.py: the pieces that turn the repo's
 sources and words into a kernel series, on small inputs whose right
 answer is known. The whole generator is checked against real trees by
-`scripts/patches_net.py check <line>` (make patches-check)."""
+`scripts/tools/patches_net.py check <line>` (make patches-check)."""
 
 import io
 import os
@@ -11,7 +11,8 @@ import tempfile
 import unittest
 from contextlib import redirect_stdout
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), 'tools'))
 import patches_net as pn  # noqa: E402
 
 

@@ -6,7 +6,7 @@
 # Results are KTAP version 1 (Documentation/dev-tools/ktap.rst), written
 # to the result channel $NP_OUT, not to the console: /init points it at
 # dom0's second serial port, which QEMU writes to NAME.ktap on the host,
-# where scripts/ktap.py reads it. The kernel keeps the console (hvc0) for
+# where scripts/lib/ktap.py reads it. The kernel keeps the console (hvc0) for
 # its log. /init prints the version line, and the plan line at the end
 # unless the plan declared one up front (np_plan): a boot that dies
 # before its end then counts the steps it never ran as failed.
@@ -30,7 +30,7 @@ NP_K=${NP_K:-$NP_TMP/ktap}
 
 # The distro's in-tree xen-evtchn.ko for the running kernel or, where dkms
 # 3.2 moved it aside while ours is installed, the copy the harness puts in
-# /lib/nopanic/intree (scripts/matrix.sh).
+# /lib/nopanic/intree (scripts/tiers/matrix.sh).
 NP_INTREE=/lib/modules/$(uname -r)/kernel/drivers/xen/xen-evtchn.ko
 [ -e "$NP_INTREE" ] || NP_INTREE=/lib/nopanic/intree/xen-evtchn.ko
 

@@ -18,7 +18,7 @@
 # qdisk: with np.qdisk=1, QEMU (qemu-system-xen) as a PV guest's disk
 # backend (below).
 #
-# hvlog: xenconsoled --log=all (scripts/dom0.sh) reads Xen's own console
+# hvlog: xenconsoled --log=all (scripts/lib/dom0.sh) reads Xen's own console
 # on VIRQ_CON_RING: a line Xen prints (xl debug-keys) must reach its
 # hypervisor.log.
 #

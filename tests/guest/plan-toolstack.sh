@@ -3,7 +3,7 @@
 #
 # plan-toolstack.sh - Xen's own toolstack on one xen-evtchn module
 # (np.mode=toolstack), run by /init in dom0. The tools come from Debian's
-# packages (scripts/e2e-toolstack.sh merges them into the initramfs).
+# packages (scripts/tiers/e2e-toolstack.sh merges them into the initramfs).
 #
 # np.target=intree  the distro's in-tree module (insmod of its file): control
 # np.target=ours    our module as dkms installed it (modprobe), version checked

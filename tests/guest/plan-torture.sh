@@ -2,7 +2,7 @@
 # shellcheck shell=dash
 #
 # plan-torture.sh - our module on the debug dom0 kernel of
-# scripts/debug-kernel.sh (np.mode=torture), booted with panic_on_warn=1:
+# scripts/tools/debug-kernel.sh (np.mode=torture), booted with panic_on_warn=1:
 # the kernel's bug finders watch conformance, stress and hardening.
 #
 # Which bug finders the kernel has (one check each for those the build

@@ -3,7 +3,7 @@
 #
 # plan-bench.sh - what the skb guard costs on the production kernel
 # (np.mode=bench), run by tests/skbguard/init as /plans/plan.sh in the
-# bench boot of scripts/e2e-skbguard.sh (make bench). np.rounds rounds;
+# bench boot of scripts/tiers/e2e-skbguard.sh (make bench). np.rounds rounds;
 # in each:
 #   1. skb_guard_bench.ko loaded once (its loops run at load: ns per put
 #      for every kind of put, ns per refusal), the kinds in reverse order

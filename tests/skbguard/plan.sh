@@ -3,7 +3,7 @@
 #
 # plan.sh - the skb guard e2e inside the guest (busybox sh), run by
 # tests/skbguard/init. Its results are KTAP (tests/guest/lib.sh), read by
-# scripts/e2e-skbguard.sh from the result channel.
+# scripts/tiers/e2e-skbguard.sh from the result channel.
 #
 # np.mode=guarded: np_vnic with guard=1, sender npv0 at MTU 9000, receiver
 #   npv1 at MTU 1500; NP_N (np.n=, default 5) 8000-byte ICMP and UDP frames

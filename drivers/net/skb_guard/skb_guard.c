@@ -9,7 +9,7 @@
  *   skb_guard/sites     "<count> <reason> <caller>" per calling site
  *
  * The lines between "in-tree: begin" and "in-tree: end" also go into
- * net/core/skbuff.c in patches/<line>/net/ (scripts/patches_net.py).
+ * net/core/skbuff.c in patches/<line>/net/ (scripts/tools/patches_net.py).
  */
 
 #define pr_fmt(fmt) "skb_guard: " fmt

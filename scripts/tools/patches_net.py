@@ -5,11 +5,11 @@
 patches and the DKMS sources cannot drift apart.
 
 Usage:
-  scripts/patches_net.py gen <line>          regenerate patches/<line>/net/
-  scripts/patches_net.py check <line>        regenerate into a temp dir and
+  scripts/tools/patches_net.py gen <line>          regenerate patches/<line>/net/
+  scripts/tools/patches_net.py check <line>        regenerate into a temp dir and
                                              compare with patches/<line>/net/
-  scripts/patches_net.py kunit <line> <tree> the in-tree suite under UML
-  scripts/patches_net.py build <line> <tree> net/core objects, W=1
+  scripts/tools/patches_net.py kunit <line> <tree> the in-tree suite under UML
+  scripts/tools/patches_net.py build <line> <tree> net/core objects, W=1
 
 <line> is a Debian kernel line: 5.10 (bullseye), 6.1 (bookworm), 6.12
 (trixie) or 7.2 (sid). <tree> is a kernel git work tree with the whole
@@ -27,10 +27,10 @@ drivers/net/skb_guard/Kbuild, then the helpers inlined), EXPORT_SYMBOL_GPL becom
 inline in skbuff.h, beside skb_put()) and the suite is named skb_guard.
 The words around the code, the commit messages, the cover letter, the
 Kconfig entry and the leading comments, are files in
-scripts/patches-net/.
+scripts/conf/patches-net/.
 
 The pristine tree is $NOPANIC_CACHE/patches/trees/<line>
-(scripts/kernel-tree.sh, run only when that tree is absent). The patches
+(scripts/tools/kernel-tree.sh, run only when that tree is absent). The patches
 are made in a work tree of it, $NOPANIC_CACHE/patches/net-work/<line>,
 reset to the tag pristine on every run.
 
@@ -49,8 +49,9 @@ import tempfile
 import textwrap
 import time
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PROSE = os.path.join(TOP, 'scripts', 'patches-net')
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+PROSE = os.path.join(TOP, 'scripts', 'conf', 'patches-net')
 CACHE = os.environ.get('NOPANIC_CACHE', '/var/cache/nopanic')
 LINES = {'5.10': 'bullseye', '6.1': 'bookworm', '6.12': 'trixie',
          '7.2': 'sid'}
@@ -435,7 +436,7 @@ def apply_kunit(tree):
 # --- the words --------------------------------------------------------------------
 
 def phrases(text, have):
-    """NAME -> the texts of scripts/patches-net/phrases whose condition
+    """NAME -> the texts of scripts/conf/patches-net/phrases whose condition
     holds for the features @have, in file order."""
     out, cur = {}, None
     for line in text.splitlines():
@@ -510,7 +511,7 @@ def run(cmd, cwd=None, env=None, check=True):
 
 
 def need_pkgs(*pkgs):
-    subprocess.run(['bash', '-c', '. "$1"/scripts/lib.sh; shift; '
+    subprocess.run(['bash', '-c', '. "$1"/scripts/lib/lib.sh; shift; '
                     'np_need_pkgs "$@"', '_', TOP] + list(pkgs),
                    stdout=sys.stderr, check=True)
 
@@ -530,9 +531,9 @@ def pristine_tree(line):
     if not os.path.isfile(stamp) or run(
             ['git', '-C', tree, 'rev-parse', '-q', '--verify', 'pristine'],
             check=False).returncode:
-        log('no pristine %s tree: scripts/kernel-tree.sh %s'
+        log('no pristine %s tree: scripts/tools/kernel-tree.sh %s'
             % (line, LINES[line]))
-        out = run([os.path.join(TOP, 'scripts', 'kernel-tree.sh'),
+        out = run([os.path.join(TOP, 'scripts', 'tools', 'kernel-tree.sh'),
                    LINES[line]]).stdout
         if 'KSRC_LINE=%s\n' % line not in out:
             raise Error("%s's linux-source is not %s" % (LINES[line], line))
@@ -705,9 +706,9 @@ def cmd_check(line, res):
     sys.stderr.write('time %s %.1fs\n' % (name, time.time() - t))
     if not clean:
         res.fail(name, 'checkpatch findings in the regenerated series '
-                 '(scripts/patches_net.py gen %s shows them)' % line)
+                 '(scripts/tools/patches_net.py gen %s shows them)' % line)
     elif diffs:
-        res.fail(name, '%s (regenerate: scripts/patches_net.py gen %s)'
+        res.fail(name, '%s (regenerate: scripts/tools/patches_net.py gen %s)'
                  % (' '.join(diffs), line))
     else:
         res.ok(name)

@@ -7,7 +7,7 @@
 # BUG()/BUG_ON() in our code, and the module's metadata is what dkms and
 # an operator expect.
 set -eu
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 np_need_pkgs @build @python @patches cpio xz-utils linux-source-6.1
 kver=$(np_kver)
@@ -32,7 +32,7 @@ fi
 # The payload exactly as dkms receives it must be sources only and build
 # alone; everything (the skb guard too) must build without a W=1 warning
 # and pass sparse.
-src=$("$NP_TOP/scripts/dkms-source.sh" "$work")
+src=$("$NP_TOP/scripts/tools/dkms-source.sh" "$work")
 extra=$(cd "$src" && find . -path ./drivers -prune -o -type f \
 	! -name Kbuild ! -name Makefile ! -name dkms.conf -print)
 np_check "dkms-payload-is-sources-only" test -z "$extra"

@@ -7,7 +7,7 @@
 # linux-headers-amd64, installed by that release's apt. Cached in
 # $NOPANIC_CACHE/roots/<release>, rebuilt when absent or stale.
 #
-# Usage: scripts/release-root.sh <release>     (a name in scripts/conf/releases)
+# Usage: scripts/tools/release-root.sh <release>     (a name in scripts/conf/releases)
 #
 # Progress goes to stderr. stdout gets shell assignments for `eval`:
 #   ROOT=...   the root directory
@@ -19,7 +19,7 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 release=${1:?usage: $0 <release>}
 np_release "$release"

@@ -4,10 +4,10 @@
 # Stage the DKMS payload: what `dkms add` should copy, and nothing else
 # (xen-evtchn only: no skb guard, kunit/, tests/, patches/ or scripts/).
 #
-# usage: scripts/dkms-source.sh <outdir>   -> <outdir>/nopanic-<version>/
+# usage: scripts/tools/dkms-source.sh <outdir>   -> <outdir>/nopanic-<version>/
 set -eu
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:?usage: $0 <outdir>}
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 dest=$out/nopanic-$ver

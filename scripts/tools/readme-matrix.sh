@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # readme-matrix.sh - put the latest `make matrix` table (written by
-# scripts/matrix.sh to $NOPANIC_CACHE/matrix/latest.md) into README,
+# scripts/tiers/matrix.sh to $NOPANIC_CACHE/matrix/latest.md) into README,
 # between its two marker lines. The table is never typed by hand.
 set -eu
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 latest=${1:-$NP_CACHE/matrix/latest.md}
 readme=$NP_TOP/README

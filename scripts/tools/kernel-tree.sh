@@ -4,11 +4,11 @@
 # kernel-tree.sh - a release's Debian kernel source as a git tree whose
 # one commit is the pristine linux-source, for `git am` of patches/.
 #
-# Usage: scripts/kernel-tree.sh <release>
+# Usage: scripts/tools/kernel-tree.sh <release>
 #
 # The source is the package the release's `linux-source` metapackage
 # points at (linux-source-<line>), downloaded by the release's own apt in
-# its root (scripts/release-root.sh; the host's apt for bookworm, the host's
+# its root (scripts/tools/release-root.sh; the host's apt for bookworm, the host's
 # own release), its tarball extracted once into
 # $NOPANIC_CACHE/patches/trees/<line> and committed there with a fixed
 # author and date, tagged pristine. Every call resets the tree to that tag
@@ -23,7 +23,7 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 release=${1:?usage: $0 <release>}
 np_release "$release"
@@ -44,7 +44,7 @@ if [ "$release" = "$host_release" ]; then
 	run_apt() { "$@"; }
 	np_apt_update_once
 else
-	eval "$("$NP_TOP/scripts/release-root.sh" "$release")"
+	eval "$("$NP_TOP/scripts/tools/release-root.sh" "$release")"
 	run_apt() { np_chroot "$ROOT" "$@"; }
 fi
 

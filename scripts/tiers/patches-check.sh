@@ -4,13 +4,13 @@
 # patches-check.sh - make patches-check: every series in patches/ proven
 # on its own Debian kernel line.
 #
-# Usage: scripts/patches-check.sh [<release>...]   (default: every release
+# Usage: scripts/tiers/patches-check.sh [<release>...]   (default: every release
 #                                                   in scripts/conf/releases)
 #
 # Per release, its Debian kernel line (linux-source-<line>) and the series
 # in patches/<line>/ (the quilt `series` file: xen/ then net/):
 #
-#   applies     the pristine Debian source (scripts/kernel-tree.sh) takes
+#   applies     the pristine Debian source (scripts/tools/kernel-tree.sh) takes
 #               every patch the series file names with `git am`, in order;
 #               `quilt push -a` of the series file applies too (--fuzz=0);
 #               the series file names every patch there is, each cover
@@ -24,16 +24,16 @@
 #               and FILE_PATH_CHANGES ("does MAINTAINERS need updating?"
 #               for a new file: the KUnit file is under net/core/, which
 #               MAINTAINERS' networking entries cover already)
-#   generated   the net patches are what scripts/patches_net.py makes of
+#   generated   the net patches are what scripts/tools/patches_net.py makes of
 #               the repo's skb guard sources today (no drift)
 #   builds      drivers/xen/evtchn.c, unpatched and patched, built as
 #               xen-evtchn.ko in the release's root (scripts/release-
 #               root.sh) by its gcc against its kernel's headers: that
 #               kernel's config, Module.symvers and release; W=1, and
 #               the patched file warns about nothing the unpatched one
-#               does not. The net objects: scripts/patches_net.py build
+#               does not. The net objects: scripts/tools/patches_net.py build
 #   kunit       the net KUnit suite in the patched tree under UML
-#               (scripts/patches_net.py kunit); PATCHES_KUNIT limits it
+#               (scripts/tools/patches_net.py kunit); PATCHES_KUNIT limits it
 #               to some releases, the others say "skipped"
 #   conformance the release's Xen and kernel booted under QEMU
 #   hardening   (tests/guest/plan-patches.sh) with the patched module:
@@ -53,12 +53,12 @@
 set -u
 export LC_ALL=C
 
-SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=scripts/lib.sh
-. "$SRCDIR/scripts/lib.sh"
+SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=scripts/lib/lib.sh
+. "$SRCDIR/scripts/lib/lib.sh"
 E2E_TIMEOUT=${E2E_TIMEOUT:-600}
-# shellcheck source=scripts/dom0.sh
-. "$SRCDIR/scripts/dom0.sh"
+# shellcheck source=scripts/lib/dom0.sh
+. "$SRCDIR/scripts/lib/dom0.sh"
 
 COLS="applies checkpatch generated builds kunit conformance hardening control"
 PROGS="evtchn-conform evtchn-hardening"
@@ -76,7 +76,7 @@ pok()
 	np_tab_mark "$1" "$2" ok
 }
 
-# lines_to_checks REL COL: a helper's KTAP on stdin (scripts/patches_net.py),
+# lines_to_checks REL COL: a helper's KTAP on stdin (scripts/tools/patches_net.py),
 # its results counted in REL's COL; everything else passed through.
 lines_to_checks()
 {
@@ -270,7 +270,7 @@ dom0_run()
 	elif ! guest_info "$name" | grep -q '^patched-done'; then
 		np_tab_fail "$rel" conformance patched-run "did not finish (log: $WORK/$name.log)"
 	fi
-	python3 "$SRCDIR/scripts/ktap.py" "$WORK/$name.ktap" > "$RW/results.txt"
+	python3 "$SRCDIR/scripts/lib/ktap.py" "$WORK/$name.ktap" > "$RW/results.txt"
 	while IFS= read -r line; do
 		case $line in
 		"ok "*)		col_of "${line#ok }"
@@ -312,8 +312,8 @@ release_run()
 	mkdir -p "$RW"
 
 	t=$(np_now)
-	tree_env=$("$SRCDIR/scripts/kernel-tree.sh" "$rel" 2>> "$WORK/setup.log") || {
-		np_tab_fail "$rel" applies tree "scripts/kernel-tree.sh $rel failed (log: $WORK/setup.log)"
+	tree_env=$("$SRCDIR/scripts/tools/kernel-tree.sh" "$rel" 2>> "$WORK/setup.log") || {
+		np_tab_fail "$rel" applies tree "scripts/tools/kernel-tree.sh $rel failed (log: $WORK/setup.log)"
 		return
 	}
 	eval "$tree_env"
@@ -327,8 +327,8 @@ release_run()
 
 	# The release's root: its kernel, headers and compiler.
 	t=$(np_now)
-	eval "$("$SRCDIR/scripts/release-root.sh" "$rel" 2>> "$WORK/setup.log")" || {
-		np_tab_fail "$rel" builds root "scripts/release-root.sh $rel failed (log: $WORK/setup.log)"
+	eval "$("$SRCDIR/scripts/tools/release-root.sh" "$rel" 2>> "$WORK/setup.log")" || {
+		np_tab_fail "$rel" builds root "scripts/tools/release-root.sh $rel failed (log: $WORK/setup.log)"
 		return
 	}
 	KVER=$RKVER
@@ -372,13 +372,13 @@ release_run()
 	cp "$TREE/drivers/xen/evtchn.c" "$RW/evtchn.patched.c"
 
 	# The net patches are generated from the repo.
-	if [ -x "$SRCDIR/scripts/patches_net.py" ] && [ -d "$PDIR/net" ]; then
+	if [ -x "$SRCDIR/scripts/tools/patches_net.py" ] && [ -d "$PDIR/net" ]; then
 		t=$(np_now)
-		lines_to_checks "$rel" generated < <("$SRCDIR/scripts/patches_net.py" \
+		lines_to_checks "$rel" generated < <("$SRCDIR/scripts/tools/patches_net.py" \
 			check "$KSRC_LINE" 2>> "$WORK/setup.log")
 		np_timing "$rel generated $(np_since "$t")s"
 	else
-		np_tab_fail "$rel" generated net-series "no patches/$KSRC_LINE/net or scripts/patches_net.py"
+		np_tab_fail "$rel" generated net-series "no patches/$KSRC_LINE/net or scripts/tools/patches_net.py"
 	fi
 
 	# Builds: the driver for the dom0 kernel, pristine and patched.
@@ -393,8 +393,8 @@ release_run()
 		np_tab_check "$rel" builds "patched-differs-from-unpatched" \
 			test "$(md5_of "$RW/patched.ko")" != "$(md5_of "$RW/unpatched.ko")"
 	fi
-	if [ -n "$ok" ] && [ -x "$SRCDIR/scripts/patches_net.py" ]; then
-		lines_to_checks "$rel" builds < <("$SRCDIR/scripts/patches_net.py" \
+	if [ -n "$ok" ] && [ -x "$SRCDIR/scripts/tools/patches_net.py" ]; then
+		lines_to_checks "$rel" builds < <("$SRCDIR/scripts/tools/patches_net.py" \
 			build "$KSRC_LINE" "$TREE" 2>> "$WORK/setup.log")
 	fi
 	np_timing "$rel builds $(np_since "$t")s"
@@ -405,9 +405,9 @@ release_run()
 		np_skip "$rel/kunit: not in PATCHES_KUNIT=${PATCHES_KUNIT:-}"
 	elif [ -z "$ok" ]; then
 		np_tab_fail "$rel" kunit net "the series did not apply"
-	elif [ -x "$SRCDIR/scripts/patches_net.py" ]; then
+	elif [ -x "$SRCDIR/scripts/tools/patches_net.py" ]; then
 		t=$(np_now)
-		lines_to_checks "$rel" kunit < <("$SRCDIR/scripts/patches_net.py" \
+		lines_to_checks "$rel" kunit < <("$SRCDIR/scripts/tools/patches_net.py" \
 			kunit "$KSRC_LINE" "$TREE" 2>> "$WORK/setup.log")
 		np_timing "$rel kunit $(np_since "$t")s"
 	fi
@@ -416,8 +416,8 @@ release_run()
 	t=$(np_now)
 	if [ ! -f "$RW/patched.ko" ] || [ ! -f "$RW/unpatched.ko" ]; then
 		np_tab_fail "$rel" conformance dom0 "no modules to boot with"
-	elif ! guest_env=$("$SRCDIR/scripts/e2e-guest.sh" "$rel" 2>> "$WORK/setup.log"); then
-		np_tab_fail "$rel" conformance guest "scripts/e2e-guest.sh $rel failed (log: $WORK/setup.log)"
+	elif ! guest_env=$("$SRCDIR/scripts/tools/e2e-guest.sh" "$rel" 2>> "$WORK/setup.log"); then
+		np_tab_fail "$rel" conformance guest "scripts/tools/e2e-guest.sh $rel failed (log: $WORK/setup.log)"
 	else
 		eval "$guest_env"
 		if patches_initramfs "$RW/initramfs" >> "$WORK/setup.log" 2>&1; then
@@ -431,7 +431,7 @@ release_run()
 	np_timing "$rel dom0 $(np_since "$t")s"
 
 	# Leave the cached tree as the package ships it.
-	"$SRCDIR/scripts/kernel-tree.sh" "$rel" > /dev/null 2>> "$WORK/setup.log" || :
+	"$SRCDIR/scripts/tools/kernel-tree.sh" "$rel" > /dev/null 2>> "$WORK/setup.log" || :
 	np_timing "$rel total $(np_since "$t_rel")s"
 }
 

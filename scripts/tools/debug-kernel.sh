@@ -3,7 +3,7 @@
 #
 # debug-kernel.sh - build, once, a Xen PV dom0 kernel with the kernel's
 # own bug finders on (KFENCE, lockdep, atomic-sleep checks, debugobjects,
-# kmemleak, UBSAN), for scripts/torture.sh.
+# kmemleak, UBSAN), for scripts/tiers/torture.sh.
 #
 # No KASAN: 6.1 cannot run it as a Xen PV guest. Its shadow memory is set
 # up from the native entry (kasan_early_init() in x86_64_start_kernel(),
@@ -14,7 +14,7 @@
 # first checked access. KFENCE, which needs no shadow, is the
 # use-after-free and out-of-bounds detector here.
 #
-# Usage: scripts/debug-kernel.sh [--cached]
+# Usage: scripts/tools/debug-kernel.sh [--cached]
 #
 # --cached: build nothing; print the assignments below if the cache holds
 # the kernel this recipe and the installed source make, else exit 3.
@@ -45,8 +45,8 @@ set -eu
 
 export LC_ALL=C
 
-# shellcheck source=scripts/lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
 
 SRC_PKG=linux-source-6.1
 TARBALL=/usr/src/$SRC_PKG.tar.xz
@@ -236,7 +236,7 @@ if [ -f "$CACHE/.stamp" ] && [ "$(cat "$CACHE/.stamp")" = "$stamp" ] &&
 	exit 0
 fi
 if [ "$CACHED_ONLY" = 1 ]; then
-	log "not in the cache: $CACHE ($stamp); scripts/debug-kernel.sh builds it"
+	log "not in the cache: $CACHE ($stamp); scripts/tools/debug-kernel.sh builds it"
 	exit 3
 fi
 rm -f "$CACHE/.stamp"

@@ -6,10 +6,10 @@
 # any E: fails the build, W: and I: are shown. Everything goes to stderr
 # except the last line on stdout: the .deb's absolute path.
 #
-# usage: scripts/deb.sh
+# usage: scripts/tools/deb.sh
 set -eu
-# shellcheck source=scripts/lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
 
 np_need_pkgs @deb
 t=$(np_now)
@@ -26,10 +26,10 @@ fi
 out=$NP_TOP/out
 build=$out/deb-build
 rm -rf "$build"
-src=$("$NP_TOP/scripts/dkms-source.sh" "$build")
+src=$("$NP_TOP/scripts/tools/dkms-source.sh" "$build")
 cp -a "$NP_TOP/debian" "$src/"
 mkdir -p "$src/scripts"
-cp -p "$NP_TOP/scripts/dkms-source.sh" "$src/scripts/"
+cp -p "$NP_TOP/scripts/tools/dkms-source.sh" "$src/scripts/"
 
 (cd "$src" && dpkg-buildpackage -b -us -uc) >&2
 

@@ -3,7 +3,7 @@
 #
 # prev-deb.sh - the package of the previous nopanic version, for the
 # operator's upgrade in make matrix: built by that version's own
-# scripts/deb.sh from the newest commit whose dkms.conf carries a version
+# scripts/tools/deb.sh from the newest commit whose dkms.conf carries a version
 # other than the work tree's (there are no release tags yet). Cached in
 # $NOPANIC_CACHE/prev-deb/ by commit.
 #
@@ -11,7 +11,7 @@
 # 1) when the history has no earlier version (a shallow clone, say).
 
 set -eu
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 version_at() {
 	git -C "$NP_TOP" show "$1:dkms.conf" 2>/dev/null |
@@ -40,7 +40,10 @@ if [ ! -f "$deb" ]; then
 	rm -rf "$dir"
 	mkdir -p "$dir/src"
 	git -C "$NP_TOP" archive "$commit" | tar -x -C "$dir/src"
-	built=$(NOPANIC_CACHE=$NP_CACHE "$dir/src/scripts/deb.sh" | tail -n1)
+	# Its own deb.sh, where that version kept it.
+	deb_sh=$dir/src/scripts/tools/deb.sh
+	[ -x "$deb_sh" ] || deb_sh=$dir/src/scripts/deb.sh
+	built=$(NOPANIC_CACHE=$NP_CACHE "$deb_sh" | tail -n1)
 	[ -f "$built" ] || { echo "prev-deb: $prev's deb.sh built nothing" >&2; exit 1; }
 	cp "$built" "$deb"
 	rm -rf "$dir/src"

@@ -2,15 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # torture.sh - our xen-evtchn under the kernel's own bug finders: the
-# debug dom0 kernel of scripts/debug-kernel.sh (KFENCE, lockdep,
+# debug dom0 kernel of scripts/tools/debug-kernel.sh (KFENCE, lockdep,
 # atomic-sleep checks, debugobjects, kmemleak, UBSAN; no KASAN, which 6.1
 # cannot run as a Xen PV guest), booted under Debian's Xen 4.17 in QEMU
 # (TCG) with panic_on_warn=1, runs tests/guest/plan-torture.sh
 # (np.mode=torture): conformance, stress and hardening on our module,
 # then a kmemleak scan and a kernel log with no report in it.
 #
-# Usage: scripts/torture.sh        (make torture)
-#        scripts/torture.sh --ci   (make check's form: the same boot with
+# Usage: scripts/tiers/torture.sh        (make torture)
+#        scripts/tiers/torture.sh --ci   (make check's form: the same boot with
 #                   fewer frames and a 15-minute limit; without a cached
 #                   debug kernel, the fuzzer and the random frames on the
 #                   production kernel, the debug boot skipped)
@@ -48,9 +48,9 @@ set -eu
 # Byte-wise text tools: the serial log is not clean UTF-8.
 export LC_ALL=C
 
-SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=scripts/lib.sh
-. "$SRCDIR/scripts/lib.sh"
+SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=scripts/lib/lib.sh
+. "$SRCDIR/scripts/lib/lib.sh"
 
 CI_FORM=0
 case "${1:-}" in
@@ -66,23 +66,23 @@ esac
 # as skipped. Prints the two tiers' output and one summary line.
 ci_cold()
 {
-	echo "torture: no cached debug kernel (scripts/debug-kernel.sh --cached);" \
+	echo "torture: no cached debug kernel (scripts/tools/debug-kernel.sh --cached);" \
 		"the fuzzer and the random frames run on the production kernel" \
 		"instead; make torture builds it (about 50 minutes on 2 cores)"
 	np_ktap_header
 	echo "=== torture --ci: fuzz"
 	np_relay_tier torture/fuzz env FUZZ_N="${TORTURE_FUZZ_N:-40000}" \
-		FUZZ_C="${TORTURE_FUZZ_C:-3}" "$SRCDIR/scripts/e2e.sh" fuzz
+		FUZZ_C="${TORTURE_FUZZ_C:-3}" "$SRCDIR/scripts/tiers/e2e.sh" fuzz
 	echo "=== torture --ci: skbguard-random"
 	np_relay_tier torture/skbguard-random \
 		env SKBG_ROUNDS="${TORTURE_SKB_ROUNDS:-10}" \
-		"$SRCDIR/scripts/e2e-skbguard.sh" random
+		"$SRCDIR/scripts/tiers/e2e-skbguard.sh" random
 	np_skip "torture/debug-kernel-boot: no cached debug kernel"
 	np_summary
 }
 
 if [ "$CI_FORM" = 1 ]; then
-	if ! "$SRCDIR/scripts/debug-kernel.sh" --cached > /dev/null; then
+	if ! "$SRCDIR/scripts/tools/debug-kernel.sh" --cached > /dev/null; then
 		ci_cold
 		exit
 	fi
@@ -97,8 +97,8 @@ TORTURE_FUZZ_N=${TORTURE_FUZZ_N:-20000}
 FUZZ_DEADLINE=$((TORTURE_FUZZ_N / 200))
 [ "$FUZZ_DEADLINE" -ge 1200 ] || FUZZ_DEADLINE=1200
 E2E_TIMEOUT=${E2E_TIMEOUT:-$((1800 + FUZZ_DEADLINE))}
-# shellcheck source=scripts/dom0.sh
-. "$SRCDIR/scripts/dom0.sh"
+# shellcheck source=scripts/lib/dom0.sh
+. "$SRCDIR/scripts/lib/dom0.sh"
 
 TORTURE_STRESS_P=${TORTURE_STRESS_P:-4}
 TORTURE_STRESS_N=${TORTURE_STRESS_N:-20000}
@@ -136,9 +136,9 @@ debug_kernel()
 	local t env
 
 	t=$(np_now)
-	env=$("$SRCDIR/scripts/debug-kernel.sh" 2>> "$WORK/setup.log") || {
+	env=$("$SRCDIR/scripts/tools/debug-kernel.sh" 2>> "$WORK/setup.log") || {
 		tail -n 30 "$WORK/setup.log"
-		fatal debug-kernel "scripts/debug-kernel.sh failed (log: $WORK/setup.log)"
+		fatal debug-kernel "scripts/tools/debug-kernel.sh failed (log: $WORK/setup.log)"
 	}
 	eval "$env"
 	grep '^debug-kernel: time ' "$WORK/setup.log" |
@@ -153,8 +153,8 @@ xen()
 	local t env
 
 	t=$(np_now)
-	env=$(KVER='' "$SRCDIR/scripts/e2e-guest.sh" 2>> "$WORK/setup.log") ||
-		fatal guest "scripts/e2e-guest.sh failed (log: $WORK/setup.log)"
+	env=$(KVER='' "$SRCDIR/scripts/tools/e2e-guest.sh" 2>> "$WORK/setup.log") ||
+		fatal guest "scripts/tools/e2e-guest.sh failed (log: $WORK/setup.log)"
 	GUEST_XEN=$(echo "$env" | sed -n 's/^GUEST_XEN=//p')
 	[ -f "$GUEST_XEN" ] || fatal guest "no hypervisor '$GUEST_XEN'"
 	np_timing "xen $(np_since "$t")s ($GUEST_XEN)"
@@ -168,8 +168,8 @@ modules()
 	local t src ko
 
 	t=$(np_now)
-	src=$(run_out "$SRCDIR/scripts/dkms-source.sh" "$WORK/src") ||
-		fatal dkms-source "scripts/dkms-source.sh failed"
+	src=$(run_out "$SRCDIR/scripts/tools/dkms-source.sh" "$WORK/src") ||
+		fatal dkms-source "scripts/tools/dkms-source.sh failed"
 	VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$src/dkms.conf")
 	[ -n "$VERSION" ] || fatal dkms-source "no PACKAGE_VERSION in $src/dkms.conf"
 	if run make -C "$DEBUG_BUILD" M="$src" modules; then

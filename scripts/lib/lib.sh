@@ -4,7 +4,7 @@
 # Shared by the scripts: package installs, the cache, the guest kernel,
 # and the one-line-per-check result format every test tier prints.
 
-NP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NP_CACHE=${NOPANIC_CACHE:-/var/cache/nopanic}
 
 # apt-get update, at most once per script run.
@@ -96,7 +96,7 @@ np_workdir() {
 
 # Results: KTAP (Documentation/dev-tools/ktap.rst), one result line per
 # check, the plan line last and, for people, "N passed, N failed" after
-# it. scripts/check.sh reads every tier's output with scripts/ktap.py.
+# it. scripts/check.sh reads every tier's output with scripts/lib/ktap.py.
 # Checks made in a subshell are counted where their lines are printed:
 # a caller that reads them re-emits them (np_relay).
 NP_PASSED=0
@@ -139,7 +139,7 @@ np_check() {
 }
 
 # np_relay LINE: a result line printed elsewhere (a subshell, another
-# script, scripts/ktap.py's listing), counted and printed here; sets
+# script, scripts/lib/ktap.py's listing), counted and printed here; sets
 # NP_R (ok, fail or skip) and NP_RNAME for the caller. Other lines: 1.
 np_relay() {
 	local line=$1 rest

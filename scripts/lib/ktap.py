@@ -3,7 +3,7 @@
 """KTAP (Documentation/dev-tools/ktap.rst) read back into counts.
 
 Usage:
-  scripts/ktap.py [--name NAME] [--expect N] [--partial] [--quiet] FILE...
+  scripts/lib/ktap.py [--name NAME] [--expect N] [--partial] [--quiet] FILE...
                                                   (- for stdin)
 
 Reads KTAP version 1 (or TAP version 13) documents, nested to any depth

@@ -5,14 +5,14 @@
 # xenstore-utils: oxenstored, xenconsoled, xl, xenstore-*) as a tree to
 # merge into a dom0 initramfs, for tests/guest/plan-toolstack.sh.
 #
-# Usage: scripts/xen-tools.sh <release>      (a name in scripts/conf/releases)
+# Usage: scripts/tools/xen-tools.sh <release>      (a name in scripts/conf/releases)
 #
 # XEN_TOOLS_QEMU=1 adds the release's qemu-system-xen (the device model
 # libxl starts as a PV guest's qdisk backend; about 40 MiB with its
 # libraries), in a tree of its own.
 #
 # The tools are installed by the release's own apt in its root
-# (scripts/release-root.sh: a dom0 has them installed anyway); the tree
+# (scripts/tools/release-root.sh: a dom0 has them installed anyway); the tree
 # takes their packages' files, the few files of other packages that
 # Debian's /etc/init.d/xen needs, and every shared library the ELF files
 # among them link, as the root's loader resolves them. Cached in
@@ -24,7 +24,7 @@
 set -eu
 export LC_ALL=C
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 release=${1:?usage: $0 <release>}
 np_release "$release"
@@ -61,8 +61,8 @@ die()
 	exit 1
 }
 
-root_env=$("$NP_TOP/scripts/release-root.sh" "$release") ||
-	die "scripts/release-root.sh $release failed"
+root_env=$("$NP_TOP/scripts/tools/release-root.sh" "$release") ||
+	die "scripts/tools/release-root.sh $release failed"
 eval "$root_env"
 
 CACHE=$NP_CACHE/toolstack/$release$suffix

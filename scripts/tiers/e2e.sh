@@ -4,7 +4,7 @@
 # e2e.sh - end-to-end test: our xen-evtchn, installed by the real dkms for
 # Debian's kernel, in a real Xen 4.17 PV dom0 booted under QEMU (TCG).
 #
-# Usage: scripts/e2e.sh [e2e|demo|toolstack|bench]
+# Usage: scripts/tiers/e2e.sh [e2e|demo|toolstack|bench]
 #
 #   e2e   (default) two boots:
 #         - np.mode=e2e: our module's identity, conformance, stress with
@@ -17,7 +17,7 @@
 #   demo  the same abuse on ours, then on the in-tree module, shown side
 #         by side.
 #   toolstack  Xen's own tools (np.mode=toolstack) on the in-tree module
-#         (control), then on ours; called by scripts/e2e-toolstack.sh,
+#         (control), then on ours; called by scripts/tiers/e2e-toolstack.sh,
 #         which supplies the tools through E2E_TOOLS.
 #   fuzz  one boot: tests/evtchn-fuzz on ours (np.mode=fuzz), FUZZ_N
 #         operations from FUZZ_P processes of FUZZ_T threads, FUZZ_SEED
@@ -26,7 +26,7 @@
 #         serialized with releases unless FUZZ_RACE=1); a clean kernel
 #         log. make fuzz.
 #   bench one boot, the in-tree module and ours interleaved through
-#         tests/evtchn-bench (np.mode=bench); called by scripts/bench.sh,
+#         tests/evtchn-bench (np.mode=bench); called by scripts/tiers/bench.sh,
 #         which gets the raw figures in BENCH_RAW.
 #
 # Prints one line per check (`ok <name>` or `FAIL <name>: <detail>`), the
@@ -34,7 +34,7 @@
 # iff nothing failed.
 #
 # Environment:
-#   KVER, NOPANIC_CACHE, XEN_PKG   see scripts/e2e-guest.sh
+#   KVER, NOPANIC_CACHE, XEN_PKG   see scripts/tools/e2e-guest.sh
 #   E2E_WORK       work directory (default: a new /tmp/nopanic-e2e.XXXXXX,
 #                  removed after a run that passed unless E2E_KEEP=1)
 #   E2E_TIMEOUT    hard limit for one boot in seconds (default 420: above
@@ -42,7 +42,7 @@
 #   E2E_STRESS_P   evtchn-stress -p (default 4)
 #   E2E_STRESS_N   evtchn-stress -n (default 40000: 8-25 s here, by load)
 #   E2E_TOOLS      a tree of Xen's tools for the toolstack boots (see
-#                  dom0_toolstack in scripts/dom0.sh)
+#                  dom0_toolstack in scripts/lib/dom0.sh)
 #   E2E_PLAN_ARGS  extra kernel arguments for the toolstack boots (np.*=...)
 #   E2E_PARALLEL   1: run the two boots of a mode at the same time. Off by
 #                  default: on 2 cores it saves little, and oversubscribed
@@ -69,11 +69,11 @@ e2e|demo|toolstack|bench|fuzz) ;;
 	;;
 esac
 
-SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=scripts/lib.sh
-. "$SRCDIR/scripts/lib.sh"
-# shellcheck source=scripts/dom0.sh
-. "$SRCDIR/scripts/dom0.sh"
+SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=scripts/lib/lib.sh
+. "$SRCDIR/scripts/lib/lib.sh"
+# shellcheck source=scripts/lib/dom0.sh
+. "$SRCDIR/scripts/lib/dom0.sh"
 E2E_STRESS_P=${E2E_STRESS_P:-4}
 E2E_STRESS_N=${E2E_STRESS_N:-40000}
 
@@ -109,7 +109,7 @@ np_workdir "${E2E_WORK:-}" nopanic-e2e
 # --- guest: Xen and the dom0 kernel (cached) -------------------------------
 
 t=$(np_now)
-guest_env=$("$SRCDIR/scripts/e2e-guest.sh") || fatal guest "scripts/e2e-guest.sh failed"
+guest_env=$("$SRCDIR/scripts/tools/e2e-guest.sh") || fatal guest "scripts/tools/e2e-guest.sh failed"
 eval "$guest_env"
 np_timing "guest $(np_since "$t")s (KVER=$KVER, cache $GUEST_CACHE)"
 
@@ -126,8 +126,8 @@ esac
 # --- our module, through the real dkms, into a staging module tree --------
 
 t=$(np_now)
-run "$SRCDIR/scripts/dkms-source.sh" "$WORK/src" ||
-	fatal dkms-source "scripts/dkms-source.sh failed"
+run "$SRCDIR/scripts/tools/dkms-source.sh" "$WORK/src" ||
+	fatal dkms-source "scripts/tools/dkms-source.sh failed"
 set -- "$WORK"/src/nopanic-*/dkms.conf
 [ -f "$1" ] || fatal dkms-source "no nopanic-*/dkms.conf in $WORK/src"
 VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$1")
@@ -205,7 +205,7 @@ for p in $PROGS; do
 	install -m 755 "$SRCDIR/tests/$p" "$IRD/bin/$p"
 done
 install -D -m 644 "$WORK/kbinder/np_kbinder.ko" "$IRD/lib/nopanic/np_kbinder.ko"
-# Xen's tools, for scripts/e2e-toolstack.sh.
+# Xen's tools, for scripts/tiers/e2e-toolstack.sh.
 if [ -n "${E2E_TOOLS:-}" ]; then
 	run dom0_toolstack "$IRD" "$E2E_TOOLS" "$GUEST_KERNEL" ||
 		fatal initramfs "dom0_toolstack failed"
@@ -289,7 +289,7 @@ bench)
 	boot_checks bench
 	guest_checks bench
 	log_clean bench
-	# The raw figures, for scripts/bench.sh.
+	# The raw figures, for scripts/tiers/bench.sh.
 	guest_info bench | sed -n 's/^bench \(drv=\)/\1/p' > "${BENCH_RAW:-$WORK/bench.raw}"
 	;;
 fuzz)

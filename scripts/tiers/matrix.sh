@@ -4,15 +4,15 @@
 # matrix.sh - the operator's flow on every Debian release in
 # scripts/conf/releases, each inside that release's own root and dom0.
 #
-# Usage: scripts/matrix.sh [<release>...]     (default: all of them)
+# Usage: scripts/tiers/matrix.sh [<release>...]     (default: all of them)
 #
 # Per release:
 #   build, install  `apt install ./nopanic-dkms_<ver>_all.deb` in the root
-#                   (scripts/release-root.sh): the release's own dkms and
+#                   (scripts/tools/release-root.sh): the release's own dkms and
 #                   gcc build the module for its kernel; `dkms status`
 #                   says installed; modprobe resolves xen_evtchn to
 #                   updates/dkms, the in-tree module still in place
-#   upgrade         the previous version's package (scripts/prev-deb.sh)
+#   upgrade         the previous version's package (scripts/tools/prev-deb.sh)
 #                   installed first, so that the install above is the
 #                   operator's upgrade: the old version gone from dkms
 #                   afterwards; and where scripts/conf/releases names one, a
@@ -31,7 +31,7 @@
 #                   (a port gntalloc also holds: tests/evtchn-shared, on
 #                   ours and on the in-tree module), the skb
 #                   guard's guarded run; a clean kernel log
-#   toolstack       the release's own Xen tools (scripts/xen-tools.sh) in
+#   toolstack       the release's own Xen tools (scripts/tools/xen-tools.sh) in
 #                   the same boot, on our module: Debian's /etc/init.d/xen,
 #                   xl info, xenstore round trips, MATRIX_CYCLES PV guest
 #                   lifecycles (tests/guest/plan-toolstack.sh), xl save
@@ -47,19 +47,19 @@
 # Environment: MATRIX_DEB (a built .deb; default: make deb), MATRIX_CYCLES
 # (guest lifecycles in the toolstack column, default 3), MATRIX_WORK (keep
 # the work directory there), E2E_TIMEOUT (the boot's hard limit, default
-# 900 s), E2E_STRESS_P, E2E_STRESS_N, V (see scripts/e2e.sh),
+# 900 s), E2E_STRESS_P, E2E_STRESS_N, V (see scripts/tiers/e2e.sh),
 # NOPANIC_CACHE.
 
 set -u
 export LC_ALL=C
 
-SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=scripts/lib.sh
-. "$SRCDIR/scripts/lib.sh"
+SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=scripts/lib/lib.sh
+. "$SRCDIR/scripts/lib/lib.sh"
 # One boot runs every guest-side column, the toolstack cycles included.
 E2E_TIMEOUT=${E2E_TIMEOUT:-900}
-# shellcheck source=scripts/dom0.sh
-. "$SRCDIR/scripts/dom0.sh"
+# shellcheck source=scripts/lib/dom0.sh
+. "$SRCDIR/scripts/lib/dom0.sh"
 E2E_STRESS_P=${E2E_STRESS_P:-4}
 E2E_STRESS_N=${E2E_STRESS_N:-40000}
 MATRIX_CYCLES=${MATRIX_CYCLES:-3}
@@ -193,8 +193,8 @@ release_run()
 
 	# The root, as an operator's dom0 has it before the package.
 	t=$(np_now)
-	root_env=$("$SRCDIR/scripts/release-root.sh" "$rel" 2>> "$WORK/setup.log") || {
-		np_tab_fail "$rel" build root "scripts/release-root.sh $rel failed (log: $WORK/setup.log)"
+	root_env=$("$SRCDIR/scripts/tools/release-root.sh" "$rel" 2>> "$WORK/setup.log") || {
+		np_tab_fail "$rel" build root "scripts/tools/release-root.sh $rel failed (log: $WORK/setup.log)"
 		return
 	}
 	eval "$root_env"
@@ -266,8 +266,8 @@ release_run()
 
 	# The release's dom0, booted with the root's module tree.
 	t=$(np_now)
-	guest_env=$("$SRCDIR/scripts/e2e-guest.sh" "$rel" 2>> "$WORK/setup.log") || {
-		np_tab_fail "$rel" load guest "scripts/e2e-guest.sh $rel failed (log: $WORK/setup.log)"
+	guest_env=$("$SRCDIR/scripts/tools/e2e-guest.sh" "$rel" 2>> "$WORK/setup.log") || {
+		np_tab_fail "$rel" load guest "scripts/tools/e2e-guest.sh $rel failed (log: $WORK/setup.log)"
 		guest_env=
 	}
 	if [ -n "$guest_env" ]; then
@@ -278,8 +278,8 @@ release_run()
 		sr=0
 		[[ " $MATRIX_SAVE_RESTORE " != *" $rel "* && "$MATRIX_SAVE_RESTORE" != 1 ]] ||
 			sr=1
-		tools_env=$(XEN_TOOLS_QEMU=$qdisk "$SRCDIR/scripts/xen-tools.sh" "$rel" 2>> "$WORK/setup.log") ||
-			np_tab_fail "$rel" toolstack tools "scripts/xen-tools.sh $rel failed (log: $WORK/setup.log)"
+		tools_env=$(XEN_TOOLS_QEMU=$qdisk "$SRCDIR/scripts/tools/xen-tools.sh" "$rel" 2>> "$WORK/setup.log") ||
+			np_tab_fail "$rel" toolstack tools "scripts/tools/xen-tools.sh $rel failed (log: $WORK/setup.log)"
 		eval "$tools_env"
 		[ -z "${TOOLS_VERSION:-}" ] || eval "xenv_$rel=\${TOOLS_VERSION%%[+-]*}"
 		if [ -n "$tools_env" ] && skbguard_build "$rel" "$ROOT" "$KVER" &&
@@ -518,7 +518,7 @@ t=$(np_now)
 if [ -n "${MATRIX_DEB:-}" ]; then
 	DEB=$MATRIX_DEB
 else
-	DEB=$("$SRCDIR/scripts/deb.sh" 2>> "$WORK/setup.log" | tail -n1)
+	DEB=$("$SRCDIR/scripts/tools/deb.sh" 2>> "$WORK/setup.log" | tail -n1)
 fi
 if [ -f "$DEB" ]; then
 	np_ok "deb ${DEB##*/}"
@@ -531,7 +531,7 @@ np_timing "deb $(np_since "$t")s"
 
 # The previous version's package, for the operator's upgrade.
 t=$(np_now)
-PREV_DEB=$("$SRCDIR/scripts/prev-deb.sh" 2>> "$WORK/setup.log") || PREV_DEB=
+PREV_DEB=$("$SRCDIR/scripts/tools/prev-deb.sh" 2>> "$WORK/setup.log") || PREV_DEB=
 PREV_VERSION=$(dpkg-deb -f "$PREV_DEB" Version 2>/dev/null || :)
 if [ -n "$PREV_DEB" ]; then
 	np_ok "previous deb ${PREV_DEB##*/}"

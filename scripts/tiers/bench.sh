@@ -3,10 +3,10 @@
 #
 # bench.sh - `make bench`, two boots:
 #   evtchn    the in-tree xen-evtchn against ours, both in the same dom0
-#             boot (scripts/e2e.sh bench, tests/guest/plan-bench.sh),
+#             boot (scripts/tiers/e2e.sh bench, tests/guest/plan-bench.sh),
 #             BENCH_ROUNDS interleaved rounds of tests/evtchn-bench;
 #   skbguard  the skb guard on Debian's production kernel booted bare
-#             (scripts/e2e-skbguard.sh bench, tests/skbguard/
+#             (scripts/tiers/e2e-skbguard.sh bench, tests/skbguard/
 #             plan-bench.sh), BENCH_ROUNDS interleaved rounds: ns per put
 #             of skb_guard_put() and its plain counterparts, ns per
 #             refusal (skb_guard_bench.ko), np_vnic's frames per second
@@ -17,14 +17,14 @@
 # latest.png, skbguard.png). Only ratios within one run mean anything:
 # QEMU emulates the CPU here.
 #
-# Usage: scripts/bench.sh                 (make bench)
-#        scripts/bench.sh --table RAW [SKBRAW]
+# Usage: scripts/tiers/bench.sh                 (make bench)
+#        scripts/tiers/bench.sh --table RAW [SKBRAW]
 #                                         the tables and charts of earlier
 #                                         figures only
 #
 # Environment: BENCH_ROUNDS (default 5), BENCH_SCALE (operation counts
 # times this, default 1), BENCH_PARTS (default "evtchn skbguard"), and
-# those of scripts/e2e.sh and scripts/e2e-skbguard.sh.
+# those of scripts/tiers/e2e.sh and scripts/tiers/e2e-skbguard.sh.
 #
 # Last line `N passed, N failed` (the boot's checks: every operation of
 # every run succeeded, the kernel log clean); no speed is asserted.
@@ -32,7 +32,7 @@
 set -u
 export LC_ALL=C
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 BENCH_ROUNDS=${BENCH_ROUNDS:-5}
 BENCH_SCALE=${BENCH_SCALE:-1}
@@ -63,7 +63,7 @@ else
 	*" evtchn "*)
 		BENCH_RAW=$raw E2E_TIMEOUT=${E2E_TIMEOUT:-1800} \
 			E2E_PLAN_ARGS="np.rounds=$BENCH_ROUNDS np.scale=$BENCH_SCALE" \
-			"$NP_TOP/scripts/e2e.sh" bench | tee "$log"
+			"$NP_TOP/scripts/tiers/e2e.sh" bench | tee "$log"
 		np_timing "bench evtchn $(np_since "$t")s" ;;
 	*)	echo "0 passed, 0 failed" > "$log" ;;
 	esac
@@ -72,7 +72,7 @@ else
 	*" skbguard "*)
 		SKBG_BENCH_RAW=$skbraw \
 			SKBG_PLAN_ARGS="np.rounds=$BENCH_ROUNDS np.scale=$BENCH_SCALE" \
-			"$NP_TOP/scripts/e2e-skbguard.sh" bench | tee "$skblog"
+			"$NP_TOP/scripts/tiers/e2e-skbguard.sh" bench | tee "$skblog"
 		np_timing "bench skbguard $(np_since "$t")s" ;;
 	*)	echo "0 passed, 0 failed" > "$skblog" ;;
 	esac

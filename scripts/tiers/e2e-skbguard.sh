@@ -6,9 +6,9 @@
 # and np_vnic.ko built against its linux-headers, the seed's 8000-byte
 # frames sent into a receiver sized for MTU 1500.
 #
-# Usage: scripts/e2e-skbguard.sh        (make e2e-skbguard)
-#        scripts/e2e-skbguard.sh bench  (from scripts/bench.sh, make bench)
-#        scripts/e2e-skbguard.sh random (make skbguard-random)
+# Usage: scripts/tiers/e2e-skbguard.sh        (make e2e-skbguard)
+#        scripts/tiers/e2e-skbguard.sh bench  (from scripts/tiers/bench.sh, make bench)
+#        scripts/tiers/e2e-skbguard.sh random (make skbguard-random)
 #
 # Two boots, one after the other:
 #   guarded  np_vnic guard=1, npv0 MTU 9000 -> npv1 MTU 1500;
@@ -28,7 +28,7 @@
 # on this production kernel, skb_guard_bench.ko (the KUnit bench's loops
 # as a plain module) and np_vnic's frames per second with guard=1 and
 # guard=0, interleaved rounds. Its checks are that every operation went
-# through; the figures go to SKBG_BENCH_RAW for scripts/bench.sh.
+# through; the figures go to SKBG_BENCH_RAW for scripts/tiers/bench.sh.
 #
 # random: one boot, tests/skbguard/np_randframes (plan.sh, np.mode=random):
 # SKBG_ROUNDS rounds (default 20) of SKBG_N_RANDOM frames (default 50) of
@@ -40,7 +40,7 @@
 # iff nothing failed.
 #
 # Environment:
-#   KVER, NOPANIC_CACHE   see scripts/e2e-guest.sh (it fetches the kernel)
+#   KVER, NOPANIC_CACHE   see scripts/tools/e2e-guest.sh (it fetches the kernel)
 #   SKBG_N         frames of each kind and size (default 5)
 #   SKBG_TIMEOUT   hard limit for one boot in seconds (default 240; 1800
 #                  for bench)
@@ -53,9 +53,9 @@
 set -eu
 export LC_ALL=C
 
-SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=scripts/lib.sh
-. "$SRCDIR/scripts/lib.sh"
+SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=scripts/lib/lib.sh
+. "$SRCDIR/scripts/lib/lib.sh"
 
 SKBG_N=${SKBG_N:-5}
 MODE=guarded
@@ -70,8 +70,8 @@ else
 	E2E_TIMEOUT=${SKBG_TIMEOUT:-240}
 fi
 BOOT_BARE=1
-# shellcheck source=scripts/dom0.sh
-. "$SRCDIR/scripts/dom0.sh"
+# shellcheck source=scripts/lib/dom0.sh
+. "$SRCDIR/scripts/lib/dom0.sh"
 
 case "${1:-}" in
 -h|--help)
@@ -108,8 +108,8 @@ np_workdir "${SKBG_WORK:-}" nopanic-skbg
 # --- guest kernel (cached; Xen is fetched too but not booted here) ---------
 
 t=$(np_now)
-guest_env=$("$SRCDIR/scripts/e2e-guest.sh" 2>> "$WORK/setup.log") ||
-	fatal guest "scripts/e2e-guest.sh failed (log: $WORK/setup.log)"
+guest_env=$("$SRCDIR/scripts/tools/e2e-guest.sh" 2>> "$WORK/setup.log") ||
+	fatal guest "scripts/tools/e2e-guest.sh failed (log: $WORK/setup.log)"
 eval "$guest_env"
 KDIR=/usr/src/linux-headers-$KVER
 [ -d "$KDIR" ] || fatal headers "no $KDIR"
@@ -168,7 +168,7 @@ dom0_iproute2 "$IRD" || fatal initramfs "no iproute2 ip on the host"
 dom0_pack "$IRD" "$WORK/initrd.cpio.gz"
 np_timing "initramfs $(np_since "$t")s ($(du -k "$WORK/initrd.cpio.gz" | cut -f1) KiB)"
 
-# --- boots (scripts/dom0.sh, the kernel alone) -------------------------------
+# --- boots (scripts/lib/dom0.sh, the kernel alone) -------------------------------
 
 # finish: the times, the work directory kept only when asked or on a
 # failure, and the summary as the exit status.

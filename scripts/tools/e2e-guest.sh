@@ -4,7 +4,7 @@
 # e2e-guest.sh - fetch and unpack what the end-to-end test boots: Debian's
 # Xen hypervisor and a dom0 kernel.
 #
-# Usage: scripts/e2e-guest.sh [<release>]
+# Usage: scripts/tools/e2e-guest.sh [<release>]
 #
 # Without a release: the host's own Debian 12. Installs the host packages
 # the e2e harness needs (apt-get update runs only when one is missing),
@@ -13,7 +13,7 @@
 # -x` into a cache directory -- never into the host's /boot or /lib/modules.
 #
 # With a release (a name in scripts/conf/releases): that release's root
-# (scripts/release-root.sh) is the dom0's disk. Its installed kernel and
+# (scripts/tools/release-root.sh) is the dom0's disk. Its installed kernel and
 # module tree -- /lib/modules as dkms left it -- are booted as they are;
 # its own apt downloads its Xen hypervisor.
 #
@@ -42,7 +42,7 @@ set -eu
 
 export DEBIAN_FRONTEND=noninteractive
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 XEN_PKG=${XEN_PKG:-xen-hypervisor-4.17-amd64}
 
@@ -108,7 +108,7 @@ RELEASE=${1:-}
 ROOT=
 if [ -n "$RELEASE" ]; then
 	np_release "$RELEASE"
-	root_env=$("$NP_TOP/scripts/release-root.sh" "$RELEASE") ||
+	root_env=$("$NP_TOP/scripts/tools/release-root.sh" "$RELEASE") ||
 		die "no root for $RELEASE"
 	eval "$root_env"
 	KVER=$RKVER

@@ -5,7 +5,7 @@
 # (busybox, the guest plans, the test programs, a module tree), a Xen PV
 # dom0 booted under QEMU (TCG) with it, and its results read back as
 # checks: the plans' KTAP from the second serial port ($WORK/NAME.ktap,
-# through scripts/ktap.py), the kernel's log from the console
+# through scripts/lib/ktap.py), the kernel's log from the console
 # ($WORK/NAME.log).
 #
 #   dom0_initramfs DIR          busybox root with /init and the plans
@@ -23,8 +23,8 @@
 #                               alone
 #   boot_checks, guest_checks, log_clean NAME   the checks of one boot
 #
-# Callers set WORK and the GUEST_* variables of scripts/e2e-guest.sh, and
-# source scripts/lib.sh first. Environment: E2E_TIMEOUT (one boot's hard
+# Callers set WORK and the GUEST_* variables of scripts/tools/e2e-guest.sh, and
+# source scripts/lib/lib.sh first. Environment: E2E_TIMEOUT (one boot's hard
 # limit, s), E2E_PARALLEL, V=1 (consoles to stdout as they run).
 
 E2E_TIMEOUT=${E2E_TIMEOUT:-420}
@@ -110,7 +110,7 @@ dom0_iproute2()
 }
 
 # dom0_toolstack DIR TOOLS KERNEL: Xen's tools (a tree of
-# scripts/xen-tools.sh) into DIR, with what an
+# scripts/tools/xen-tools.sh) into DIR, with what an
 # operator's dom0 has around them: /etc/default/xen as Debian installs it
 # plus guest console logs (the plan reads each guest's marker through
 # xenconsoled), the daemons' directories, and a minimal PV guest for
@@ -369,7 +369,7 @@ boot_checks()
 	fi
 }
 
-# guest_checks NAME [--partial]: the boot's KTAP, through scripts/ktap.py,
+# guest_checks NAME [--partial]: the boot's KTAP, through scripts/lib/ktap.py,
 # as host checks under NAME/ (--partial: a boot that is meant to crash,
 # what it reported counts). A boot cut short has no plan line; then each
 # of the top-level tests the last complete boot of the same plan and
@@ -390,7 +390,7 @@ guest_checks()
 		*)		np_fail "$name/ktap: '$line'" ;;
 		esac
 		n=$((n + 1))
-	done < <(python3 "$NP_TOP/scripts/ktap.py" --name "$name" ${2:+"$2"} \
+	done < <(python3 "$NP_TOP/scripts/lib/ktap.py" --name "$name" ${2:+"$2"} \
 			"${expect[@]}" "$WORK/$name.ktap")
 	[ "$n" -gt 0 ] || np_fail "$name/guest-checks: the guest reported no check"
 }

@@ -3,14 +3,14 @@
 #
 # e2e-toolstack.sh - Xen's own toolstack on our xen-evtchn: Debian 12's
 # xen-utils-4.17 (oxenstored, xenconsoled, xl, xenstore-*) in the QEMU
-# dom0 of scripts/e2e.sh, creating and destroying PV guests.
+# dom0 of scripts/tiers/e2e.sh, creating and destroying PV guests.
 #
-# Usage: scripts/e2e-toolstack.sh
+# Usage: scripts/tiers/e2e-toolstack.sh
 #
-# The tools come from scripts/xen-tools.sh bookworm (installed by
-# bookworm's apt in its release root, the tree cached); scripts/dom0.sh
+# The tools come from scripts/tools/xen-tools.sh bookworm (installed by
+# bookworm's apt in its release root, the tree cached); scripts/lib/dom0.sh
 # (dom0_toolstack) adds their configuration and a tiny PV guest. Then
-# `scripts/e2e.sh toolstack`: two dom0 boots, the in-tree module first
+# `scripts/tiers/e2e.sh toolstack`: two dom0 boots, the in-tree module first
 # (control), then ours as dkms installed it, each running
 # tests/guest/plan-toolstack.sh: /etc/init.d/xen start, xl info, xenstore
 # round trips, E2E_CYCLES guest lifecycles (xl create, console marker
@@ -19,13 +19,13 @@
 #
 # Last line `N passed, N failed`; exit 0 iff nothing failed.
 #
-# Environment (and those of scripts/e2e.sh):
+# Environment (and those of scripts/tiers/e2e.sh):
 #   E2E_CYCLES        guest lifecycles per boot (default 10)
 
 set -eu
 export LC_ALL=C
 
-SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
 E2E_CYCLES=${E2E_CYCLES:-10}
 
 die()
@@ -38,10 +38,10 @@ die()
 }
 
 t_all=$EPOCHREALTIME
-tools_env=$("$SRCDIR/scripts/xen-tools.sh" bookworm) ||
-	die "scripts/xen-tools.sh bookworm failed"
+tools_env=$("$SRCDIR/scripts/tools/xen-tools.sh" bookworm) ||
+	die "scripts/tools/xen-tools.sh bookworm failed"
 eval "$tools_env"
 echo "time toolstack-setup $(awk -v a="$t_all" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')s"
 echo "e2e-toolstack: xen-utils $TOOLS_VERSION, $E2E_CYCLES cycles per boot" >&2
 E2E_TOOLS=$TOOLS_ROOT E2E_PLAN_ARGS="np.cycles=$E2E_CYCLES" \
-	exec "$SRCDIR/scripts/e2e.sh" toolstack
+	exec "$SRCDIR/scripts/tiers/e2e.sh" toolstack
