@@ -28,8 +28,8 @@ build=$out/deb-build
 rm -rf "$build"
 src=$("$NP_TOP/scripts/tools/dkms-source.sh" "$build")
 cp -a "$NP_TOP/debian" "$src/"
-mkdir -p "$src/scripts"
-cp -p "$NP_TOP/scripts/tools/dkms-source.sh" "$src/scripts/"
+mkdir -p "$src/scripts/tools"
+cp -p "$NP_TOP/scripts/tools/dkms-source.sh" "$src/scripts/tools/"
 
 (cd "$src" && dpkg-buildpackage -b -us -uc) >&2
 
