@@ -219,7 +219,7 @@ np_timing "initramfs $(np_since "$t")s ($(du -k "$WORK/initrd.cpio.gz" | cut -f1
 # demo_view NAME: what the demo shows of one boot, folded to $COLW
 # columns: the plan's results and notes (its KTAP, less numbers and
 # structure), then what the kernel said about the event channel driver,
-# from the dmesg the plan dumps at its end (the console shows an oop only
+# from the dmesg the plan dumps at its end (the console shows an oops only
 # from its second line on).
 COLW=76
 demo_view()
@@ -232,6 +232,7 @@ demo_view()
 		!go || /^# (plan|run|ran) / || /^KTAP|^1\.\.|^# Subtest/ { next }
 		/^(not )?ok [0-9]+ /	{ sub(/^ok [0-9]+ /, "ok ")
 					  sub(/^not ok [0-9]+ /, "FAIL ")
+					  sub(/ # /, ": ")
 					  print; next }
 		!dmesg			{ sub(/^# /, "  "); print; next }
 		/Modules linked in|RIP: 0033/ { next }

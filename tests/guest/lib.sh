@@ -80,6 +80,10 @@ np_ktap_finish()
 	done
 	read -r n < "$NP_K/n.0"
 	[ -e "$NP_K/plan.0" ] || echo "1..$n" >> "$NP_OUT"
+	# The UART still holds what it was given; poweroff -f would drop it
+	# (a long dmesg dump lost its tail). stty sets the line with
+	# TCSADRAIN: it returns once all of it is out.
+	[ "$NP_OUT" != /dev/ttyS1 ] || stty -F /dev/ttyS1 raw -echo 2>/dev/null
 }
 
 # np_ind: the indentation of the current depth, in NP_IND.
