@@ -11,6 +11,8 @@
 # one failure.
 set -u
 . "$(dirname "$0")/lib/lib.sh"
+# ktap.py reads every tier's results.
+np_need_pkgs @python
 
 # Xen's toolstack on Debian 12 runs in the matrix (Debian 12's dom0, ours
 # and the in-tree control), not in a tier of its own: make e2e-toolstack

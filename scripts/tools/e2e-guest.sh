@@ -113,12 +113,12 @@ if [ -n "$RELEASE" ]; then
 	eval "$root_env"
 	KVER=$RKVER
 	XEN_PKG=xen-hypervisor-$REL_XEN-amd64
-	np_need_pkgs @boot
+	np_need_pkgs @boot @python
 	CACHE=$NP_CACHE/guest/$RELEASE-$KVER
 else
 	KVER=$(np_kver)
 	[ -n "$KVER" ] || die "cannot tell the kernel release from linux-headers-amd64; set KVER"
-	np_need_pkgs @boot @cc dkms "linux-headers-$KVER"
+	np_need_pkgs @boot @cc @python dkms "linux-headers-$KVER"
 	CACHE=$NP_CACHE/guest/$KVER
 fi
 mkdir -p "$CACHE"
