@@ -37,9 +37,10 @@ for tier in $tiers; do
 	matrix)		cmd=(env "MATRIX_CONTROL=${MATRIX_CONTROL-bookworm trixie sid}"
 			     "MATRIX_SAVE_RESTORE=${MATRIX_SAVE_RESTORE-bookworm}"
 			     "$NP_TOP/scripts/tiers/matrix.sh") ;;
-	# Every line's series, but the net KUnit suite (a UML kernel build
-	# per line) on Debian 12's line only: make patches-check runs it on
-	# every line.
+	# Every line's series, but the net KUnit suite on Debian 12's line
+	# only: there it runs in the UML build of the kunit tier above
+	# (seconds); on the others it is a UML kernel build of its own, which
+	# make patches-check runs.
 	patches-check)	cmd=(env "PATCHES_KUNIT=${PATCHES_KUNIT:-bookworm}"
 			     "$NP_TOP/scripts/tiers/patches-check.sh") ;;
 	*)		echo "unknown tier $tier"; exit 2 ;;

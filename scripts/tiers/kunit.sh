@@ -6,8 +6,11 @@
 # DEBUG_ATOMIC_SLEEP, which UML lacks) and UBSAN watching.
 #
 # The kernel tree is Debian's linux-source-$KUNIT_KLINE, extracted once into
-# a cache outside the repo. Our sources sit in it the way an in-tree driver
-# would: drivers/nopanic/ holds symlinks to kunit/*, to
+# a cache outside the repo, with the line's net series (patches/<line>/net)
+# applied: one UML build serves this tier (suites nopanic_*) and the net
+# KUnit suite of make patches-check (skb_guard, run by
+# scripts/tools/patches_net.py kunit through this script). Our sources sit
+# in it the way an in-tree driver would: drivers/nopanic/ holds symlinks to kunit/*, to
 # drivers/xen/evtchn/evtchn_core.[ch], to drivers/net/skb_guard/skb_guard.c
 # and skb_guard_compat.h, and (as nopanic-include) to include/, and
 # drivers/Kconfig and drivers/Makefile reach that directory. kunit.py builds
@@ -29,7 +32,8 @@
 #                            (default /tmp/nopanic-kunit)
 #   KUNIT_TIMEOUT            seconds the UML kernel may run (default 300)
 #   NOPANIC_KUNIT_FILTER     run only matching suites/cases, kunit.py's
-#                            filter_glob (e.g. 'nopanic_evtchn_race.*')
+#                            filter_glob (default 'nopanic_*': our suites;
+#                            e.g. 'nopanic_evtchn_race.*')
 
 set -eu
 
@@ -53,6 +57,7 @@ CORE_DIR=${NOPANIC_KUNIT_CORE_DIR:-$NP_TOP/drivers/xen/evtchn}
 SKB_GUARD_DIR=$NP_TOP/drivers/net/skb_guard
 OUT=${NOPANIC_KUNIT_OUT:-/tmp/nopanic-kunit}
 KUNITCONFIG=$NP_TOP/kunit/.kunitconfig
+NET_SERIES=$NP_TOP/patches/$KUNIT_KLINE/net
 SUBDIR=nopanic			# drivers/$SUBDIR in the kernel tree
 JSON=$KCACHE/results-$KUNIT_KLINE.json
 TOOL_LOG=$KCACHE/kunit.py-$KUNIT_KLINE.log
@@ -70,17 +75,33 @@ mkdir -p "$KCACHE"
 exec 9>"$KCACHE/.lock"
 flock 9
 
-# --- the kernel tree, extracted once per source package version ------------
-src_version=$(dpkg-query -W -f='${Version}' "linux-source-$KUNIT_KLINE")
+# --- the kernel tree, extracted once per source version and net series ---
+net_patches=()
+if [ -d "$NET_SERIES" ]; then
+	for p in "$NET_SERIES"/0[0-9][0-9][1-9]-*.patch; do
+		[ -f "$p" ] && net_patches+=("$p")
+	done
+fi
+want_stamp="$(dpkg-query -W -f='${Version}' "linux-source-$KUNIT_KLINE") net=$(
+	[ ${#net_patches[@]} -eq 0 ] || cat "${net_patches[@]}" | sha256sum | cut -c1-16)"
 stamp=$TREE/.nopanic-extracted
-if [ "$(cat "$stamp" 2>/dev/null)" != "$src_version" ]; then
-	log "extracting $TARBALL ($src_version) into $KCACHE"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want_stamp" ]; then
+	log "extracting $TARBALL ($want_stamp) into $KCACHE"
 	rm -rf "$TREE" "$TREE.partial"
 	mkdir "$TREE.partial"
 	tar -xJf "$TARBALL" -C "$TREE.partial"
+	for p in "${net_patches[@]}"; do
+		patch -d "$TREE.partial/linux-source-$KUNIT_KLINE" -p1 -s -N \
+			--no-backup-if-mismatch < "$p" || {
+			log "${p#"$NP_TOP"/} does not apply to linux-source-$KUNIT_KLINE"
+			exit 1
+		}
+	done
 	mv "$TREE.partial/linux-source-$KUNIT_KLINE" "$TREE"
 	rmdir "$TREE.partial"
-	echo "$src_version" >"$stamp"
+	# A fresh tree: the build directory's objects are stale.
+	rm -rf "$BUILD"
+	echo "$want_stamp" >"$stamp"
 fi
 
 # --- our sources, linked in as drivers/$SUBDIR -----------------------------
@@ -131,17 +152,27 @@ append_once "$TREE/drivers/Kconfig" "source \"drivers/$SUBDIR/Kconfig\""
 append_once "$TREE/drivers/Makefile" "obj-y += $SUBDIR/"
 
 # --- build and run under UML -------------------------------------------------
+# Ours, and the net series' suite where the tree has it: one .config for
+# every run, so that no run rebuilds what another built.
+kcfg=$KCACHE/kunitconfig-$KUNIT_KLINE
+{
+	cat "$KUNITCONFIG"
+	[ ${#net_patches[@]} -eq 0 ] ||
+		printf '\n# patches/%s/net: the in-tree suite\nCONFIG_SKB_GUARD_KUNIT_TEST=y\n' \
+			"$KUNIT_KLINE"
+} >"$kcfg.new"
+if cmp -s "$kcfg.new" "$kcfg"; then rm -f "$kcfg.new"; else mv "$kcfg.new" "$kcfg"; fi
 rm -f "$JSON" "$RAW_LOG"
 log "building and running UML in $BUILD (log: $TOOL_LOG)"
 rc=0
 (cd "$TREE" && python3 tools/testing/kunit/kunit.py run \
 	--arch=um \
-	--kunitconfig="$KUNITCONFIG" \
+	--kunitconfig="$kcfg" \
 	--build_dir="$BUILD" \
 	--jobs="$(nproc)" \
 	--timeout="${KUNIT_TIMEOUT:-300}" \
 	--json="$JSON" \
-	${NOPANIC_KUNIT_FILTER:+"$NOPANIC_KUNIT_FILTER"}) </dev/null >"$TOOL_LOG" 2>&1 || rc=$?
+	"${NOPANIC_KUNIT_FILTER:-nopanic_*}") </dev/null >"$TOOL_LOG" 2>&1 || rc=$?
 if [ "$rc" -ne 0 ]; then
 	log "kunit.py exited $rc; its last lines:"
 	tail -n 40 "$TOOL_LOG" >&2

@@ -33,7 +33,8 @@
 #               the patched file warns about nothing the unpatched one
 #               does not. The net objects: scripts/tools/patches_net.py build
 #   kunit       the net KUnit suite in the patched tree under UML
-#               (scripts/tools/patches_net.py kunit); PATCHES_KUNIT limits it
+#               (scripts/tools/patches_net.py kunit; on 6.1 in the one UML
+#               build that make kunit uses too); PATCHES_KUNIT limits it
 #               to some releases, the others say "skipped"
 #   conformance the release's Xen and kernel booted under QEMU
 #   hardening   (tests/guest/plan-patches.sh) with the patched module:

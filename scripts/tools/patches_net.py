@@ -9,6 +9,7 @@ Usage:
   scripts/tools/patches_net.py check <line>        regenerate into a temp dir and
                                              compare with patches/<line>/net/
   scripts/tools/patches_net.py kunit <line> <tree> the in-tree suite under UML
+                                             (6.1: in the build of make kunit)
   scripts/tools/patches_net.py build <line> <tree> net/core objects, W=1
 
 <line> is a Debian kernel line: 5.10 (bullseye), 6.1 (bookworm), 6.12
@@ -790,12 +791,46 @@ def kunitconfig(tree):
     return '\n'.join(lines) + '\n'
 
 
+def kunit_shared(line, src, res):
+    """The suite in the UML build of make kunit, which carries this line's
+    series: scripts/tiers/kunit.sh runs it (no second build of the line)."""
+    t = time.time()
+    shared = os.path.join(CACHE, 'kunit', 'linux-source-' + line,
+                          'net/core/skb_guard_kunit.c')
+    suite = re.search(r'\.name = "(\w+)"', read(src)).group(1)
+    with tempfile.TemporaryDirectory(prefix='patches-kunit.') as out:
+        logp = os.path.join(CACHE, 'patches', 'kunit-%s.log' % line)
+        os.makedirs(os.path.dirname(logp), exist_ok=True)
+        env = dict(os.environ, KUNIT_KLINE=line, NOPANIC_KUNIT_OUT=out,
+                   NOPANIC_KUNIT_FILTER=suite)
+        log('%s: %s in the tree of make kunit (log: %s)' % (line, suite, logp))
+        with open(logp, 'w') as lf:
+            rc = subprocess.run([os.path.join(TOP, 'scripts', 'tiers',
+                                              'kunit.sh')],
+                                env=env, stdin=subprocess.DEVNULL, stdout=lf,
+                                stderr=subprocess.STDOUT).returncode
+        raw = os.path.join(out, 'test.log')
+        if os.path.isfile(shared) and read(shared) == read(src):
+            res.ok('%s/kunit/same-suite' % line)
+        else:
+            res.fail('%s/kunit/same-suite' % line,
+                     'the tree of make kunit does not carry this series\' '
+                     'net/core/skb_guard_kunit.c (see %s)' % logp)
+        kunit_results(read(src), read(raw) if os.path.isfile(raw) else '',
+                      line, rc, logp, res)
+    print('time %s/kunit %.1fs (shared build, kunit.sh exit %d, log %s)'
+          % (line, time.time() - t, rc, logp))
+
+
 def cmd_kunit(line, tree, res):
     t = time.time()
     src = os.path.join(tree, 'net/core/skb_guard_kunit.c')
     if not os.path.isfile(src):
         raise Error('%s: no net/core/skb_guard_kunit.c (series not applied?)'
                     % tree)
+    if line == os.environ.get('KUNIT_KLINE', '6.1'):
+        kunit_shared(line, src, res)
+        return
     need_pkgs('@python', '@kbuild', '@cc')
     bd = os.path.join(CACHE, 'patches', 'kunit-' + line)
     os.makedirs(bd, exist_ok=True)
