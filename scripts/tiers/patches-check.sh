@@ -335,6 +335,17 @@ release_run()
 	KVER=$RKVER
 	np_timing "$rel root $(np_since "$t")s (kernel $KVER)"
 
+	# The net patches are generated from the repo, in the pristine tree
+	# (left at pristine).
+	if [ -x "$SRCDIR/scripts/tools/patches_net.py" ] && [ -d "$PDIR/net" ]; then
+		t=$(np_now)
+		lines_to_checks "$rel" generated < <("$SRCDIR/scripts/tools/patches_net.py" \
+			check "$KSRC_LINE" "$TREE" 2>> "$WORK/setup.log")
+		np_timing "$rel generated $(np_since "$t")s"
+	else
+		np_tab_fail "$rel" generated net-series "no patches/$KSRC_LINE/net or scripts/tools/patches_net.py"
+	fi
+
 	# The series against the tree.
 	t=$(np_now)
 	np_tab_check "$rel" applies series-complete series_complete "$PDIR"
@@ -371,16 +382,6 @@ release_run()
 	done
 	np_timing "$rel apply+checkpatch $(np_since "$t")s"
 	cp "$TREE/drivers/xen/evtchn.c" "$RW/evtchn.patched.c"
-
-	# The net patches are generated from the repo.
-	if [ -x "$SRCDIR/scripts/tools/patches_net.py" ] && [ -d "$PDIR/net" ]; then
-		t=$(np_now)
-		lines_to_checks "$rel" generated < <("$SRCDIR/scripts/tools/patches_net.py" \
-			check "$KSRC_LINE" 2>> "$WORK/setup.log")
-		np_timing "$rel generated $(np_since "$t")s"
-	else
-		np_tab_fail "$rel" generated net-series "no patches/$KSRC_LINE/net or scripts/tools/patches_net.py"
-	fi
 
 	# Builds: the driver for the dom0 kernel, pristine and patched.
 	t=$(np_now)

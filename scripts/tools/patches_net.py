@@ -6,8 +6,13 @@ patches and the DKMS sources cannot drift apart.
 
 Usage:
   scripts/tools/patches_net.py gen <line>          regenerate patches/<line>/net/
-  scripts/tools/patches_net.py check <line>        regenerate into a temp dir and
+  scripts/tools/patches_net.py check <line> [<tree>]
+                                             regenerate into a temp dir and
                                              compare with patches/<line>/net/
+                                             (in <tree>, a clean pristine tree,
+                                             left at pristine; no checkpatch:
+                                             make patches-check runs it on
+                                             the committed series)
   scripts/tools/patches_net.py kunit <line> <tree> the in-tree suite under UML
                                              (6.1: in the build of make kunit)
   scripts/tools/patches_net.py build <line> <tree> net/core objects, W=1
@@ -573,77 +578,90 @@ def checkpatch(wt, patch, strict, pybin):
             if x.strip() and 'does MAINTAINERS need updating' not in x]
 
 
-def gen_into(line, out, res):
-    """The series of @line into @out (emptied of *.patch); checkpatch'd."""
+def gen_into(line, out, res, wt=None):
+    """The series of @line into @out (emptied of *.patch), made in a work
+    tree of the pristine tree, or in @wt; checkpatch'd without @wt."""
     tree, package, version = pristine_tree(line)
     need_pkgs('@patches', '@python')
+    if wt:
+        run(['git', '-C', wt, 'checkout', '-q', '-f', '--detach', 'pristine'])
+        try:
+            return gen_in(line, out, res, wt, package, version, False)
+        finally:
+            run(['git', '-C', wt, 'checkout', '-q', '-f', '--detach',
+                 'pristine'])
     wt = os.path.join(CACHE, 'patches', 'net-work', line)
     os.makedirs(os.path.dirname(wt), exist_ok=True)
     with lock(os.path.join(os.path.dirname(wt), '.%s.lock' % line)):
         work_tree(tree, wt)
-        have = features(wt)
-        log('%s: %s %s, compat symbols present: %s'
-            % (line, package, version, ' '.join(sorted(have)) or 'none'))
-        have |= kunit_features(wt)
-        env = dict(os.environ, GIT_AUTHOR_NAME=AUTHOR_NAME,
-                   GIT_AUTHOR_EMAIL=AUTHOR_EMAIL,
-                   GIT_COMMITTER_NAME=AUTHOR_NAME,
-                   GIT_COMMITTER_EMAIL=AUTHOR_EMAIL,
-                   GIT_AUTHOR_DATE=PATCH_DATE, GIT_COMMITTER_DATE=PATCH_DATE)
+        return gen_in(line, out, res, wt, package, version, True)
 
-        def commit(files, msg):
-            run(['git', '-C', wt, 'add', '-f'] + files)
-            subprocess.run(['git', '-C', wt, 'commit', '-q', '-F', '-'],
-                           input=msg, text=True, env=env, check=True)
 
-        apply_core(wt, have)
-        commit(['include/linux/skbuff.h', 'net/core/skbuff.c'],
-               message('core', have))
-        apply_kunit(wt)
-        commit(['net/core/skb_guard_kunit.c', 'net/Kconfig',
-                'net/core/Makefile'], message('kunit', have))
+def gen_in(line, out, res, wt, package, version, check):
+    """gen_into() in the work tree @wt, at pristine."""
+    have = features(wt)
+    log('%s: %s %s, compat symbols present: %s'
+        % (line, package, version, ' '.join(sorted(have)) or 'none'))
+    have |= kunit_features(wt)
+    env = dict(os.environ, GIT_AUTHOR_NAME=AUTHOR_NAME,
+               GIT_AUTHOR_EMAIL=AUTHOR_EMAIL,
+               GIT_COMMITTER_NAME=AUTHOR_NAME,
+               GIT_COMMITTER_EMAIL=AUTHOR_EMAIL,
+               GIT_AUTHOR_DATE=PATCH_DATE, GIT_COMMITTER_DATE=PATCH_DATE)
 
-        os.makedirs(out, exist_ok=True)
-        for f in os.listdir(out):
-            if f.endswith('.patch'):
-                os.unlink(os.path.join(out, f))
-        run(['git', '-C', wt, '-c', 'core.abbrev=12', 'format-patch', '-q',
-             '--cover-letter', '--no-signature', '-o', out, 'pristine..HEAD'],
-            env=env)
-        patches = sorted(os.path.join(out, f) for f in os.listdir(out)
-                         if re.match(r'0\d\d[1-9]-.*\.patch$', f))
+    def commit(files, msg):
+        run(['git', '-C', wt, 'add', '-f'] + files)
+        subprocess.run(['git', '-C', wt, 'commit', '-q', '-F', '-'],
+                       input=msg, text=True, env=env, check=True)
 
-        clean = True
-        with tempfile.TemporaryDirectory() as pybin:
-            for name in ('python', 'python3'):
-                os.symlink('/usr/bin/python3', os.path.join(pybin, name))
-            for p in patches:
-                for mode in ('plain', 'strict'):
-                    found = checkpatch(wt, p, mode == 'strict', pybin)
-                    name = '%s/checkpatch/%s/%s' % (line, mode,
-                                                    os.path.basename(p))
-                    if found:
-                        res.fail(name, found[0])
-                        sys.stderr.write(''.join('    %s\n' % x
-                                                 for x in found))
-                        clean = False
-                    else:
-                        res.ok(name)
+    apply_core(wt, have)
+    commit(['include/linux/skbuff.h', 'net/core/skbuff.c'],
+           message('core', have))
+    apply_kunit(wt)
+    commit(['net/core/skb_guard_kunit.c', 'net/Kconfig',
+            'net/core/Makefile'], message('kunit', have))
 
-        maint = run(['perl', 'scripts/get_maintainer.pl', '--no-git',
-                     '--no-rolestats'] + patches, cwd=wt).stdout
-        blurb = message('cover', have, package=package, version=version,
-                        notes=cover_notes(have),
-                        maintainers='\n'.join('  ' + x for x in
-                                              maint.rstrip('\n').split('\n')))
-        subject, body = blurb.split('\n', 1)
-        cover = os.path.join(out, '0000-cover-letter.patch')
-        s = read(cover)
-        if '*** SUBJECT HERE ***' not in s or '*** BLURB HERE ***' not in s:
-            raise Error('format-patch cover letter without placeholders')
-        s = s.replace('*** SUBJECT HERE ***', subject)
-        s = s.replace('*** BLURB HERE ***\n', body.lstrip('\n'))
-        write(cover, s)
+    os.makedirs(out, exist_ok=True)
+    for f in os.listdir(out):
+        if f.endswith('.patch'):
+            os.unlink(os.path.join(out, f))
+    run(['git', '-C', wt, '-c', 'core.abbrev=12', 'format-patch', '-q',
+         '--cover-letter', '--no-signature', '-o', out, 'pristine..HEAD'],
+        env=env)
+    patches = sorted(os.path.join(out, f) for f in os.listdir(out)
+                     if re.match(r'0\d\d[1-9]-.*\.patch$', f))
+
+    clean = True
+    with tempfile.TemporaryDirectory() as pybin:
+        for name in ('python', 'python3') if check else ():
+            os.symlink('/usr/bin/python3', os.path.join(pybin, name))
+        for p in patches if check else ():
+            for mode in ('plain', 'strict'):
+                found = checkpatch(wt, p, mode == 'strict', pybin)
+                name = '%s/checkpatch/%s/%s' % (line, mode,
+                                                os.path.basename(p))
+                if found:
+                    res.fail(name, found[0])
+                    sys.stderr.write(''.join('    %s\n' % x
+                                             for x in found))
+                    clean = False
+                else:
+                    res.ok(name)
+
+    maint = run(['perl', 'scripts/get_maintainer.pl', '--no-git',
+                 '--no-rolestats'] + patches, cwd=wt).stdout
+    blurb = message('cover', have, package=package, version=version,
+                    notes=cover_notes(have),
+                    maintainers='\n'.join('  ' + x for x in
+                                          maint.rstrip('\n').split('\n')))
+    subject, body = blurb.split('\n', 1)
+    cover = os.path.join(out, '0000-cover-letter.patch')
+    s = read(cover)
+    if '*** SUBJECT HERE ***' not in s or '*** BLURB HERE ***' not in s:
+        raise Error('format-patch cover letter without placeholders')
+    s = s.replace('*** SUBJECT HERE ***', subject)
+    s = s.replace('*** BLURB HERE ***\n', body.lstrip('\n'))
+    write(cover, s)
     return clean
 
 
@@ -694,12 +712,12 @@ def cmd_gen(line, res):
     print('time %s %.1fs' % (name, time.time() - t))
 
 
-def cmd_check(line, res):
+def cmd_check(line, res, tree=None):
     t = time.time()
     name = 'net-drift(%s)' % line
     with tempfile.TemporaryDirectory(prefix='patches-net.') as tmp:
         try:
-            clean = gen_into(line, tmp, Results(quiet=True))
+            clean = gen_into(line, tmp, Results(quiet=True), tree)
         except (Error, OSError, subprocess.CalledProcessError) as e:
             res.fail(name, 'regeneration failed: %s' % e)
             return
@@ -963,8 +981,8 @@ def cmd_build(line, tree, res):
 
 def main(argv):
     os.environ['LC_ALL'] = 'C'
-    cmds = {'gen': 2, 'check': 2, 'kunit': 3, 'build': 3}
-    if len(argv) < 2 or cmds.get(argv[0]) != len(argv) or \
+    cmds = {'gen': (2,), 'check': (2, 3), 'kunit': (3,), 'build': (3,)}
+    if len(argv) < 2 or len(argv) not in cmds.get(argv[0], ()) or \
        argv[1] not in LINES:
         sys.stderr.write(__doc__.split('\n\n')[1] + '\n')
         return 2
@@ -973,7 +991,7 @@ def main(argv):
         if argv[0] == 'gen':
             cmd_gen(argv[1], res)
         elif argv[0] == 'check':
-            cmd_check(argv[1], res)
+            cmd_check(argv[1], res, *[os.path.realpath(a) for a in argv[2:]])
         elif argv[0] == 'kunit':
             cmd_kunit(argv[1], os.path.realpath(argv[2]), res)
         else:
