@@ -292,6 +292,23 @@ np_chroot() {
 	return "$rc"
 }
 
+# np_root_kbuild ROOT KVER DIR [MAKE ARGS...]: kbuild of the out-of-tree
+# modules in the host directory DIR by ROOT's own make and gcc against
+# KVER's headers there (a release root of scripts/tools/release-root.sh),
+# in a copy of DIR inside ROOT; DIR gets the results back. The host's
+# compiler and headers play no part: the host is not the guest.
+np_root_kbuild() {
+	local root=$1 kver=$2 dir=$3 in=/tmp/nopanic-kbuild.$$ rc=0
+	shift 3
+	rm -rf "${root:?}$in" && mkdir -p "$root$in" &&
+		cp -a "$dir/." "$root$in/" || return 1
+	np_chroot "$root" make -C "/usr/src/linux-headers-$kver" M="$in" "$@" ||
+		rc=$?
+	cp -a "$root$in/." "$dir/" || rc=1
+	rm -rf "${root:?}$in"
+	return "$rc"
+}
+
 # np_skbguard_src DIR: the skb guard's sources (not the objects an in-tree
 # make may have left beside them) in DIR, with a top-level Kbuild that
 # reaches its directory alone: xen-evtchn is not needed there, and a

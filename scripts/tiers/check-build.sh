@@ -9,7 +9,9 @@
 set -eu
 . "$(dirname "$0")/../lib/lib.sh"
 
-np_need_pkgs @build @python @patches cpio xz-utils linux-source-6.1
+# The host's own kernel source (linux-source-6.1 on Debian 12, 6.12 on 13)
+# for checkpatch, and its own headers: build checks, not the guest's.
+np_need_pkgs @build @python @patches cpio xz-utils linux-source
 kver=$(np_kver)
 np_need_pkgs "linux-headers-$kver"
 kdir=/usr/src/linux-headers-$kver
@@ -20,13 +22,14 @@ trap 'rm -rf "$work"' EXIT
 echo "build checks against $kver ($kdir)"
 
 # checkpatch comes with the kernel source, not the headers.
-cp_dir=$NP_CACHE/checkpatch-6.1
+src_tar=$(ls /usr/src/linux-source-*.tar.xz | sort -V | tail -n 1)
+src_top=$(basename "$src_tar" .tar.xz)
+cp_dir=$NP_CACHE/checkpatch-${src_top#linux-source-}
 if [ ! -f "$cp_dir/scripts/checkpatch.pl" ]; then
 	mkdir -p "$cp_dir"
-	tar -xf /usr/src/linux-source-6.1.tar.xz -C "$cp_dir" \
-		--strip-components=1 linux-source-6.1/scripts/checkpatch.pl \
-		linux-source-6.1/scripts/spelling.txt \
-		linux-source-6.1/scripts/const_structs.checkpatch
+	tar -xf "$src_tar" -C "$cp_dir" --strip-components=1 \
+		"$src_top/scripts/checkpatch.pl" "$src_top/scripts/spelling.txt" \
+		"$src_top/scripts/const_structs.checkpatch"
 fi
 
 # The payload exactly as dkms receives it must be sources only and build

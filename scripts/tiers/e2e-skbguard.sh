@@ -40,7 +40,7 @@
 # iff nothing failed.
 #
 # Environment:
-#   KVER, NOPANIC_CACHE   see scripts/tools/e2e-guest.sh (it fetches the kernel)
+#   E2E_RELEASE, NOPANIC_CACHE   see scripts/tools/e2e-guest.sh (the kernel)
 #   SKBG_N         frames of each kind and size (default 5)
 #   SKBG_TIMEOUT   hard limit for one boot in seconds (default 240; 1800
 #                  for bench)
@@ -111,8 +111,8 @@ t=$(np_now)
 guest_env=$("$SRCDIR/scripts/tools/e2e-guest.sh" 2>> "$WORK/setup.log") ||
 	fatal guest "scripts/tools/e2e-guest.sh failed (log: $WORK/setup.log)"
 eval "$guest_env"
-KDIR=/usr/src/linux-headers-$KVER
-[ -d "$KDIR" ] || fatal headers "no $KDIR"
+KDIR=/usr/src/linux-headers-$KVER	# in the release root
+[ -d "$GUEST_ROOT$KDIR" ] || fatal headers "no $KDIR in $GUEST_ROOT"
 np_need_pkgs @net >> "$WORK/setup.log" 2>&1 ||
 	fatal packages "cannot install iproute2"
 np_timing "guest $(np_since "$t")s (KVER=$KVER, kernel $GUEST_KERNEL)"
@@ -128,7 +128,7 @@ if [ "$MODE" = bench ]; then
 else
 	np_skbguard_src "$BUILD"
 fi || fatal build "cannot stage the sources in $BUILD"
-run make -C "$KDIR" M="$BUILD" -j2 modules || {
+run np_root_kbuild "$GUEST_ROOT" "$KVER" "$BUILD" -j2 modules || {
 	tail -n 30 "$WORK/setup.log"
 	fatal build "make -C $KDIR M=$BUILD modules failed"
 }

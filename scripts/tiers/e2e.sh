@@ -3,6 +3,8 @@
 #
 # e2e.sh - end-to-end test: our xen-evtchn, installed by the real dkms for
 # Debian's kernel, in a real Xen 4.17 PV dom0 booted under QEMU (TCG).
+# Debian 12's kernel, Xen and dkms, from its release root whatever the
+# host runs (scripts/tools/e2e-guest.sh).
 #
 # Usage: scripts/tiers/e2e.sh [e2e|demo|toolstack|bench]
 #
@@ -34,7 +36,7 @@
 # iff nothing failed.
 #
 # Environment:
-#   KVER, NOPANIC_CACHE, XEN_PKG   see scripts/tools/e2e-guest.sh
+#   E2E_RELEASE, NOPANIC_CACHE     see scripts/tools/e2e-guest.sh
 #   E2E_WORK       work directory (default: a new /tmp/nopanic-e2e.XXXXXX,
 #                  removed after a run that passed unless E2E_KEEP=1)
 #   E2E_TIMEOUT    hard limit for one boot in seconds (default 420: above
@@ -113,8 +115,9 @@ guest_env=$("$SRCDIR/scripts/tools/e2e-guest.sh") || fatal guest "scripts/tools/
 eval "$guest_env"
 np_timing "guest $(np_since "$t")s (KVER=$KVER, cache $GUEST_CACHE)"
 
-KDIR=/usr/src/linux-headers-$KVER
-[ -d "$KDIR" ] || fatal headers "no $KDIR"
+ROOT=$GUEST_ROOT
+KDIR=/usr/src/linux-headers-$KVER	# in $ROOT
+[ -d "$ROOT$KDIR" ] || fatal headers "no $KDIR in $ROOT"
 
 # QEMU splits -initrd at commas (",," is a literal one) and at spaces.
 case "$GUEST_XEN$GUEST_KERNEL$WORK" in
@@ -123,7 +126,7 @@ case "$GUEST_XEN$GUEST_KERNEL$WORK" in
 	;;
 esac
 
-# --- our module, through the real dkms, into a staging module tree --------
+# --- our module, through the release's dkms, into a staging module tree ---
 
 t=$(np_now)
 run "$SRCDIR/scripts/tools/dkms-source.sh" "$WORK/src" ||
@@ -142,25 +145,28 @@ cp -a "$GUEST_MODULES"/modules.builtin* "$GUEST_MODULES/modules.order" \
 	"$MODDIR/"
 cp -a "$GUEST_MODULES/kernel/drivers/xen" "$MODDIR/kernel/drivers/"
 
-# dkms state, sources and install target all live in $WORK: nothing on the
-# host changes. dkms signs the module when it can; point it at a key in
-# $WORK instead of creating /var/lib/dkms/mok.key on the host.
-export mok_signing_key=$WORK/mok.key mok_certificate=$WORK/mok.pub
-dkms_trees="--dkmstree $WORK/dkms --sourcetree $WORK/src --installtree $MODROOT/lib/modules"
-mkdir -p "$WORK/dkms"
-# shellcheck disable=SC2086 # $dkms_trees is a list of options
-{
-	run dkms add -m nopanic -v "$VERSION" $dkms_trees &&
-	run dkms build -m nopanic -v "$VERSION" -k "$KVER" $dkms_trees \
-		--kernelsourcedir "$KDIR" &&
-	run dkms install -m nopanic -v "$VERSION" -k "$KVER" $dkms_trees \
-		--kernelsourcedir "$KDIR" --no-depmod
-} || {
+# dkms state, sources and install target all live in a directory of the
+# release root, copied back to $WORK: nothing else changes. dkms signs the
+# module when it can; point it at a key there instead of creating
+# /var/lib/dkms/mok.key.
+RD=/tmp/nopanic-e2e-dkms.$$
+rm -rf "${ROOT:?}$RD"
+mkdir -p "$ROOT$RD/dkms"
+cp -a "$WORK/src" "$MODROOT" "$ROOT$RD/"
+dkms_trees="--dkmstree $RD/dkms --sourcetree $RD/src --installtree $RD/modroot/lib/modules"
+run np_chroot "$ROOT" env mok_signing_key="$RD/mok.key" \
+	mok_certificate="$RD/mok.pub" sh -ec "
+	dkms add -m nopanic -v $VERSION $dkms_trees
+	dkms build -m nopanic -v $VERSION -k $KVER $dkms_trees --kernelsourcedir $KDIR
+	dkms install -m nopanic -v $VERSION -k $KVER $dkms_trees --kernelsourcedir $KDIR --no-depmod" || {
 	tail -n 30 "$WORK/setup.log"
-	make_log=$WORK/dkms/nopanic/$VERSION/build/make.log
+	make_log=$ROOT$RD/dkms/nopanic/$VERSION/build/make.log
 	[ -f "$make_log" ] && tail -n 30 "$make_log"
-	fatal dkms "dkms add/build/install failed (log: $WORK/setup.log)"
+	fatal dkms "dkms add/build/install in the $ROOT root failed (log: $WORK/setup.log)"
 }
+rm -rf "$MODROOT"
+cp -a "$ROOT$RD/modroot" "$MODROOT"
+rm -rf "${ROOT:?}$RD"
 run depmod -b "$MODROOT" "$KVER" || fatal depmod "depmod -b $MODROOT failed"
 
 ko=$MODDIR/updates/dkms/xen-evtchn.ko
@@ -192,7 +198,7 @@ done
 # The kernel-side binder of evtchn-shared --kbinder, for the dom0 kernel.
 rm -rf "$WORK/kbinder"
 cp -r "$SRCDIR/tests/kbinder" "$WORK/kbinder"
-run make -C "$KDIR" M="$WORK/kbinder" modules ||
+run np_root_kbuild "$ROOT" "$KVER" "$WORK/kbinder" modules ||
 	fatal tests "tests/kbinder does not build against $KDIR"
 np_timing "tests $(np_since "$t")s"
 

@@ -5,8 +5,10 @@
 # lockdep (PROVE_LOCKING, whose wait-context check stands in for
 # DEBUG_ATOMIC_SLEEP, which UML lacks) and UBSAN watching.
 #
-# The kernel tree is Debian's linux-source-$KUNIT_KLINE, extracted once into
-# a cache outside the repo, with the line's net series (patches/<line>/net)
+# The kernel tree is Debian's linux-source of $KUNIT_RELEASE (default
+# bookworm: 6.1), as scripts/tools/kernel-tree.sh gets it from that
+# release's own apt for make patches-check too, copied once into a cache
+# outside the repo, with the line's net series (patches/<line>/net)
 # applied: one UML build serves this tier (suites nopanic_*) and the net
 # KUnit suite of make patches-check (skb_guard, run by
 # scripts/tools/patches_net.py kunit through this script). Our sources sit
@@ -25,7 +27,8 @@
 #
 # Environment:
 #   NOPANIC_CACHE            cache root (default /var/cache/nopanic)
-#   KUNIT_KLINE              Debian kernel source line (default 6.1)
+#   KUNIT_RELEASE            Debian release whose kernel source is used
+#                            (default bookworm)
 #   NOPANIC_KUNIT_CORE_DIR   directory holding the evtchn_core.[ch] to test
 #                            (default drivers/xen/evtchn; for experiments)
 #   NOPANIC_KUNIT_OUT        where the results are copied at the end
@@ -48,11 +51,21 @@ trap 'rc=$?; [ -n "$summary_done" ] || {
 	np_fail "kunit: stopped before the results (exit $rc)"
 	np_summary; }' EXIT
 
-KUNIT_KLINE=${KUNIT_KLINE:-6.1}
+log() { echo "kunit: $*" >&2; }
+
+np_need_pkgs @python @kbuild @cc
+# The release's pristine kernel source (a git tree, tag pristine).
+KUNIT_RELEASE=${KUNIT_RELEASE:-bookworm}
+src_env=$("$NP_TOP/scripts/tools/kernel-tree.sh" --no-reset "$KUNIT_RELEASE") || {
+	log "scripts/tools/kernel-tree.sh $KUNIT_RELEASE failed"
+	exit 1
+}
+SRC_TREE=$(sed -n 's/^TREE=//p' <<<"$src_env")
+KUNIT_KLINE=$(sed -n 's/^KSRC_LINE=//p' <<<"$src_env")
+SRC_VERSION=$(sed -n 's/^KSRC_VERSION=//p' <<<"$src_env")
 KCACHE=$NP_CACHE/kunit
 TREE=$KCACHE/linux-source-$KUNIT_KLINE
 BUILD=$KCACHE/build-$KUNIT_KLINE
-TARBALL=/usr/src/linux-source-$KUNIT_KLINE.tar.xz
 CORE_DIR=${NOPANIC_KUNIT_CORE_DIR:-$NP_TOP/drivers/xen/evtchn}
 SKB_GUARD_DIR=$NP_TOP/drivers/net/skb_guard
 OUT=${NOPANIC_KUNIT_OUT:-/tmp/nopanic-kunit}
@@ -62,12 +75,6 @@ SUBDIR=nopanic			# drivers/$SUBDIR in the kernel tree
 JSON=$KCACHE/results-$KUNIT_KLINE.json
 TOOL_LOG=$KCACHE/kunit.py-$KUNIT_KLINE.log
 RAW_LOG=$BUILD/test.log		# kunit.py tees the whole kernel console here
-
-log() { echo "kunit: $*" >&2; }
-
-# --- what the build needs ---------------------------------------------------
-np_need_pkgs "linux-source-$KUNIT_KLINE" @python @kbuild @cc
-[ -f "$TARBALL" ] || { log "no $TARBALL after installing linux-source-$KUNIT_KLINE"; exit 1; }
 
 # One run at a time per cache: the tree and the build directory are shared.
 # (kunit.py also wants the parent of --build_dir to exist.)
@@ -82,23 +89,21 @@ if [ -d "$NET_SERIES" ]; then
 		[ -f "$p" ] && net_patches+=("$p")
 	done
 fi
-want_stamp="$(dpkg-query -W -f='${Version}' "linux-source-$KUNIT_KLINE") net=$(
+want_stamp="$SRC_VERSION net=$(
 	[ ${#net_patches[@]} -eq 0 ] || cat "${net_patches[@]}" | sha256sum | cut -c1-16)"
 stamp=$TREE/.nopanic-extracted
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want_stamp" ]; then
-	log "extracting $TARBALL ($want_stamp) into $KCACHE"
+	log "copying $SRC_TREE ($want_stamp) into $KCACHE"
 	rm -rf "$TREE" "$TREE.partial"
 	mkdir "$TREE.partial"
-	tar -xJf "$TARBALL" -C "$TREE.partial"
+	git -C "$SRC_TREE" archive pristine | tar -x -C "$TREE.partial"
 	for p in "${net_patches[@]}"; do
-		patch -d "$TREE.partial/linux-source-$KUNIT_KLINE" -p1 -s -N \
-			--no-backup-if-mismatch < "$p" || {
+		patch -d "$TREE.partial" -p1 -s -N --no-backup-if-mismatch < "$p" || {
 			log "${p#"$NP_TOP"/} does not apply to linux-source-$KUNIT_KLINE"
 			exit 1
 		}
 	done
-	mv "$TREE.partial/linux-source-$KUNIT_KLINE" "$TREE"
-	rmdir "$TREE.partial"
+	mv "$TREE.partial" "$TREE"
 	# A fresh tree: the build directory's objects are stale.
 	rm -rf "$BUILD"
 	echo "$want_stamp" >"$stamp"

@@ -6,27 +6,21 @@
 #
 # Usage: scripts/tools/e2e-guest.sh [<release>]
 #
-# Without a release: the host's own Debian 12. Installs the host packages
-# the e2e harness needs (apt-get update runs only when one is missing),
-# downloads linux-image-$KVER (matching the host's linux-headers) and the
-# Xen hypervisor with `apt-get download` and unpacks them with `dpkg-deb
-# -x` into a cache directory -- never into the host's /boot or /lib/modules.
-#
-# With a release (a name in scripts/conf/releases): that release's root
-# (scripts/tools/release-root.sh) is the dom0's disk. Its installed kernel and
-# module tree -- /lib/modules as dkms left it -- are booted as they are;
-# its own apt downloads its Xen hypervisor.
+# The release (a name in scripts/conf/releases; default $E2E_RELEASE, or
+# bookworm: Debian 12, whose 6.1 and Xen 4.17 the e2e, demo, torture and
+# bench tiers run) comes from its own root (scripts/tools/release-root.sh),
+# whatever the host runs: its installed kernel and module tree --
+# /lib/modules as dkms left it -- are booted as they are, its own apt
+# downloads its Xen hypervisor, and modules for it are built there
+# (np_root_kbuild in scripts/lib/lib.sh). Nothing comes from the host's apt
+# but the tools that boot it.
 #
 # A warm cache is reused as it is: no apt call, no download, no unpack.
 #
 # Environment:
-#   KVER            guest kernel release without a release (default: the
-#                   one linux-headers-amd64 depends on, i.e. the headers
-#                   installed on this host)
+#   E2E_RELEASE     the release without an argument (default bookworm)
 #   NOPANIC_CACHE   cache root (default /var/cache/nopanic); the guest
-#                   packages go in its guest/$KVER (guest/<release>-$KVER)
-#   XEN_PKG         hypervisor package without a release (default
-#                   xen-hypervisor-4.17-amd64)
+#                   goes in its guest/<release>-$KVER
 #
 # Progress goes to stderr. stdout gets shell assignments for `eval`:
 #   KVER=...         the kernel release
@@ -34,17 +28,14 @@
 #   GUEST_XEN=...    the gunzipped Xen ELF (what QEMU's -kernel wants)
 #   GUEST_KERNEL=... the dom0 kernel: vmlinux cut out of the bzImage, or
 #                    the bzImage itself if that failed
-#   GUEST_MODULES=...the unpacked /lib/modules/$KVER of the image package,
-#                    or the release root's
-#   GUEST_ROOT=...   the release root (empty without a release)
+#   GUEST_MODULES=...the release root's /lib/modules/$KVER
+#   GUEST_ROOT=...   the release root
 
 set -eu
 
 export DEBIAN_FRONTEND=noninteractive
 
 . "$(dirname "$0")/../lib/lib.sh"
-
-XEN_PKG=${XEN_PKG:-xen-hypervisor-4.17-amd64}
 
 # Bump when the cache layout below changes, so old caches are rebuilt.
 CACHE_FORMAT=2
@@ -58,18 +49,6 @@ die()
 {
 	log "error: $*"
 	exit 1
-}
-
-# download PKG...: apt-get download into the current directory, updating
-# the package lists once if the archive does not know the package yet.
-download()
-{
-	# Downloading into a root-owned directory: skip apt's _apt sandbox
-	# rather than print a warning about it.
-	apt-get download -qq -o APT::Sandbox::User=root "$@" >&2 && return 0
-	[ -n "${NP_APT_UPDATED:-}" ] && return 1
-	np_apt_update_once
-	apt-get download -qq -o APT::Sandbox::User=root "$@" >&2
 }
 
 # extract_vmlinux BZIMAGE OUT: cut the uncompressed kernel ELF out of a
@@ -104,23 +83,15 @@ is_elf()
 
 # --- host packages -------------------------------------------------------
 
-RELEASE=${1:-}
-ROOT=
-if [ -n "$RELEASE" ]; then
-	np_release "$RELEASE"
-	root_env=$("$NP_TOP/scripts/tools/release-root.sh" "$RELEASE") ||
-		die "no root for $RELEASE"
-	eval "$root_env"
-	KVER=$RKVER
-	XEN_PKG=xen-hypervisor-$REL_XEN-amd64
-	np_need_pkgs @boot @python
-	CACHE=$NP_CACHE/guest/$RELEASE-$KVER
-else
-	KVER=$(np_kver)
-	[ -n "$KVER" ] || die "cannot tell the kernel release from linux-headers-amd64; set KVER"
-	np_need_pkgs @boot @cc @python dkms "linux-headers-$KVER"
-	CACHE=$NP_CACHE/guest/$KVER
-fi
+RELEASE=${1:-${E2E_RELEASE:-bookworm}}
+np_release "$RELEASE"
+root_env=$("$NP_TOP/scripts/tools/release-root.sh" "$RELEASE") ||
+	die "no root for $RELEASE"
+eval "$root_env"
+KVER=$RKVER
+XEN_PKG=xen-hypervisor-$REL_XEN-amd64
+np_need_pkgs @boot @python
+CACHE=$NP_CACHE/guest/$RELEASE-$KVER
 mkdir -p "$CACHE"
 
 # One fetch at a time per cache: several harness runs may start at once.
@@ -159,32 +130,23 @@ fi
 
 # --- cold: fetch and unpack ----------------------------------------------
 
-log "filling cache $CACHE (KVER=$KVER, $XEN_PKG${RELEASE:+, $RELEASE root})"
+log "filling cache $CACHE (KVER=$KVER, $XEN_PKG, $RELEASE root)"
 rm -rf "$CACHE/debs" "$CACHE/root" "$CACHE/.stamp"
 mkdir -p "$CACHE/debs" "$CACHE/root"
 
-if [ -n "$RELEASE" ]; then
-	# The release's own apt, inside its root, fetches its hypervisor.
-	rm -rf "$ROOT/tmp/nopanic-debs"
-	mkdir -p "$ROOT/tmp/nopanic-debs"
-	np_chroot "$ROOT" sh -c "cd /tmp/nopanic-debs &&
-		apt-get download -qq $XEN_PKG" >&2 ||
-		die "cannot download $XEN_PKG in the $RELEASE root"
-	mv "$ROOT"/tmp/nopanic-debs/*.deb "$CACHE/debs/"
-	rmdir "$ROOT/tmp/nopanic-debs"
-	bzimage=$ROOT/boot/vmlinuz-$KVER
-	if [ -d "$ROOT/lib/modules/$KVER" ]; then
-		echo "$ROOT/lib/modules/$KVER" > "$CACHE/modules-path"
-	else
-		echo "$ROOT/usr/lib/modules/$KVER" > "$CACHE/modules-path"
-	fi
+# The release's own apt, inside its root, fetches its hypervisor.
+rm -rf "$ROOT/tmp/nopanic-debs"
+mkdir -p "$ROOT/tmp/nopanic-debs"
+np_chroot "$ROOT" sh -c "cd /tmp/nopanic-debs &&
+	apt-get download -qq $XEN_PKG" >&2 ||
+	die "cannot download $XEN_PKG in the $RELEASE root"
+mv "$ROOT"/tmp/nopanic-debs/*.deb "$CACHE/debs/"
+rmdir "$ROOT/tmp/nopanic-debs"
+bzimage=$ROOT/boot/vmlinuz-$KVER
+if [ -d "$ROOT/lib/modules/$KVER" ]; then
+	echo "$ROOT/lib/modules/$KVER" > "$CACHE/modules-path"
 else
-	cd "$CACHE/debs"
-	download "linux-image-$KVER" ||
-		download "linux-image-$KVER-unsigned" ||
-		die "cannot download linux-image-$KVER(-unsigned)"
-	download "$XEN_PKG" || die "cannot download $XEN_PKG"
-	bzimage=$CACHE/root/boot/vmlinuz-$KVER
+	echo "$ROOT/usr/lib/modules/$KVER" > "$CACHE/modules-path"
 fi
 
 for deb in "$CACHE"/debs/*.deb; do
@@ -207,15 +169,6 @@ else
 	echo "$bzimage" > kernel-name
 fi
 
-if [ -n "$RELEASE" ]; then
-	:
-elif [ -d "root/lib/modules/$KVER" ]; then
-	echo "root/lib/modules/$KVER" > modules-path
-elif [ -d "root/usr/lib/modules/$KVER" ]; then
-	echo "root/usr/lib/modules/$KVER" > modules-path
-else
-	die "no module tree for $KVER in linux-image-$KVER"
-fi
 [ -d "$(cached modules-path)" ] || die "no module tree $(cached modules-path)"
 
 echo "$stamp" > .stamp

@@ -4,16 +4,19 @@
 # kernel-tree.sh - a release's Debian kernel source as a git tree whose
 # one commit is the pristine linux-source, for `git am` of patches/.
 #
-# Usage: scripts/tools/kernel-tree.sh <release>
+# Usage: scripts/tools/kernel-tree.sh [--no-reset] <release>
 #
 # The source is the package the release's `linux-source` metapackage
 # points at (linux-source-<line>), downloaded by the release's own apt in
-# its root (scripts/tools/release-root.sh; the host's apt for bookworm, the host's
-# own release), its tarball extracted once into
+# its root (scripts/tools/release-root.sh), whatever the host runs, its
+# tarball extracted once into
 # $NOPANIC_CACHE/patches/trees/<line> and committed there with a fixed
 # author and date, tagged pristine. Every call resets the tree to that tag
 # and removes everything else (git clean), so a run starts from the
 # package as Debian ships it; a new package version rebuilds the tree.
+# --no-reset leaves the work tree as it is, for a reader of the tag only
+# (make kunit copies it with git archive while make patches-check may
+# have its series applied there).
 #
 # Progress goes to stderr. stdout gets shell assignments for `eval`:
 #   TREE=...          the git work tree
@@ -25,7 +28,9 @@ export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 
 . "$(dirname "$0")/../lib/lib.sh"
 
-release=${1:?usage: $0 <release>}
+reset=1
+[ "${1:-}" != --no-reset ] || { reset=; shift; }
+release=${1:?usage: $0 [--no-reset] <release>}
 np_release "$release"
 
 log() {
@@ -39,14 +44,9 @@ die() {
 
 np_need_pkgs git xz-utils
 
-host_release=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-if [ "$release" = "$host_release" ]; then
-	run_apt() { "$@"; }
-	np_apt_update_once
-else
-	eval "$("$NP_TOP/scripts/tools/release-root.sh" "$release")"
-	run_apt() { np_chroot "$ROOT" "$@"; }
-fi
+ROOT=$("$NP_TOP/scripts/tools/release-root.sh" "$release" | sed -n 's/^ROOT=//p')
+[ -d "$ROOT" ] || die "no release root for $release"
+run_apt() { np_chroot "$ROOT" "$@"; }
 
 pkg=$(run_apt apt-cache depends linux-source 2>/dev/null |
 	sed -n 's/^ *Depends: \(linux-source-[0-9][^ ]*\)$/\1/p' | head -n1)
@@ -68,15 +68,11 @@ if [ "$(cat "$TREE/.git/nopanic-stamp" 2>/dev/null)" != "$stamp" ]; then
 	log "extracting $pkg $version into $TREE"
 	dl=$(mktemp -d "$DIR/.dl.XXXXXX")
 	chmod 755 "$dl"
-	if [ "$release" = "$host_release" ]; then
-		(cd "$dl" && apt-get download -q "$pkg=$version") >&2
-	else
-		rm -rf "$ROOT/tmp/nopanic-src"
-		mkdir -p "$ROOT/tmp/nopanic-src"
-		np_chroot "$ROOT" sh -c "cd /tmp/nopanic-src && apt-get download -q $pkg=$version" >&2
-		mv "$ROOT"/tmp/nopanic-src/*.deb "$dl/"
-		rm -rf "$ROOT/tmp/nopanic-src"
-	fi
+	rm -rf "$ROOT/tmp/nopanic-src"
+	mkdir -p "$ROOT/tmp/nopanic-src"
+	np_chroot "$ROOT" sh -c "cd /tmp/nopanic-src && apt-get download -q $pkg=$version" >&2
+	mv "$ROOT"/tmp/nopanic-src/*.deb "$dl/"
+	rm -rf "$ROOT/tmp/nopanic-src"
 	deb=$(ls "$dl"/*.deb)
 	rm -rf "$TREE"
 	mkdir -p "$TREE"
@@ -102,9 +98,11 @@ if [ "$(cat "$TREE/.git/nopanic-stamp" 2>/dev/null)" != "$stamp" ]; then
 fi
 
 # Back to the package as shipped: an earlier run's am, build, or failure.
-git -C "$TREE" am --abort > /dev/null 2>&1 || :
-git -C "$TREE" checkout -q -f --detach pristine
-git -C "$TREE" clean -q -fdx
+if [ -n "$reset" ]; then
+	git -C "$TREE" am --abort > /dev/null 2>&1 || :
+	git -C "$TREE" checkout -q -f --detach pristine
+	git -C "$TREE" clean -q -fdx
+fi
 
 echo "TREE=$TREE"
 echo "KSRC_LINE=$line"

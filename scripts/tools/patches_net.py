@@ -819,7 +819,7 @@ def kunit_shared(line, src, res):
     with tempfile.TemporaryDirectory(prefix='patches-kunit.') as out:
         logp = os.path.join(CACHE, 'patches', 'kunit-%s.log' % line)
         os.makedirs(os.path.dirname(logp), exist_ok=True)
-        env = dict(os.environ, KUNIT_KLINE=line, NOPANIC_KUNIT_OUT=out,
+        env = dict(os.environ, KUNIT_RELEASE=LINES[line], NOPANIC_KUNIT_OUT=out,
                    NOPANIC_KUNIT_FILTER=suite)
         log('%s: %s in the tree of make kunit (log: %s)' % (line, suite, logp))
         with open(logp, 'w') as lf:
@@ -846,7 +846,7 @@ def cmd_kunit(line, tree, res):
     if not os.path.isfile(src):
         raise Error('%s: no net/core/skb_guard_kunit.c (series not applied?)'
                     % tree)
-    if line == os.environ.get('KUNIT_KLINE', '6.1'):
+    if LINES[line] == os.environ.get('KUNIT_RELEASE', 'bookworm'):
         kunit_shared(line, src, res)
         return
     need_pkgs('@python', '@kbuild', '@cc')
