@@ -173,16 +173,19 @@ dom0_pack()
 
 XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all noreboot"
 
-started=
+# Each boot's state, by its name: the timeout process's pid while it
+# runs, its arguments, when it started, reached /init (seconds after the
+# start) and ended, its exit status, a crash seen, the retries.
+declare -gA BOOT_PID=() BOOT_ARGS=() BOOT_T0=() BOOT_TINIT=() BOOT_T=() \
+	BOOT_RC=() BOOT_CRASH=() BOOT_RETRIED=()
 
 # stop_boots: on our way out, stop the boots still running (their timeout
 # process, which passes the signal on to QEMU).
 stop_boots()
 {
-	local name pid
+	local pid
 
-	for name in $started; do
-		eval "pid=\${pid_$name:-}"
+	for pid in "${BOOT_PID[@]}"; do
 		[ -z "$pid" ] || kill "$pid" 2>/dev/null || :
 	done
 }
@@ -197,8 +200,7 @@ boot_start()
 {
 	local name=$1 args=$2 ser
 
-	started="$started $name"
-	printf -v "args_$name" '%s' "$2"
+	BOOT_ARGS[$name]=$2
 
 	# The console (Xen's com1, or the bare kernel's ttyS0) on stdio;
 	# the plans' results on a second serial port of their own.
@@ -221,11 +223,8 @@ boot_start()
 	: > "$WORK/$name.log"
 	: > "$WORK/$name.ktap"
 	"$@" < /dev/null > "$WORK/$name.log" 2>&1 &
-	eval "pid_$name=$!"
-	eval "t0_$name=\$(np_now)"
-	eval "tinit_$name="
-	eval "crash_$name="
-	eval "retried_$name="
+	BOOT_PID[$name]=$! BOOT_T0[$name]=$(np_now) BOOT_TINIT[$name]=
+	BOOT_CRASH[$name]= BOOT_RETRIED[$name]=
 	if [ "$V" = 1 ]; then
 		tail -f --pid=$! "$WORK/$name.log" | sed -u "s/^/[$name] /" &
 	fi
@@ -245,9 +244,8 @@ BOOT_RETRIES=${BOOT_RETRIES:-3}
 # boot_retry NAME: stop a boot that crashed before /init and start it again.
 boot_retry()
 {
-	local name=$1 pid n args
+	local name=$1 pid=${BOOT_PID[$1]} n=${BOOT_RETRIED[$1]:-0}
 
-	eval "pid=\$pid_$name n=\${retried_$name:-0} args=\$args_$name"
 	kill "$pid" 2>/dev/null || :
 	wait "$pid" 2>/dev/null || :
 	n=$((n + 1))
@@ -257,47 +255,46 @@ boot_retry()
 		"code ran; booting it again ($WORK/$name.crash-$n.log:" \
 		"$(grep -Eam1 'Oops|BUG:|Kernel panic' "$WORK/$name.crash-$n.log" |
 			tr -d '\r' | cut -c1-100))"
-	boot_start "$name" "$args"
-	eval "retried_$name=$n"
+	boot_start "$name" "${BOOT_ARGS[$name]}"
+	BOOT_RETRIED[$name]=$n
 }
 
 # boot_wait NAME...: wait for the boots to end; note when each reached
 # /init and whether a crash ended it.
 boot_wait()
 {
-	local name running pid rc n
+	local name running pid rc
 
 	while :; do
 		running=
 		for name in "$@"; do
-			eval "pid=\$pid_$name"
+			pid=${BOOT_PID[$name]:-}
 			[ -n "$pid" ] || continue
 			if ! kill -0 "$pid" 2>/dev/null; then
 				# Callers run with or without errexit: keep theirs.
 				rc=0
 				wait "$pid" || rc=$?
-				eval "rc_$name=$rc"
-				eval "t_$name=\$(np_since \$t0_$name)"
-				eval "pid_$name="
+				BOOT_RC[$name]=$rc
+				BOOT_T[$name]=$(np_since "${BOOT_T0[$name]}")
+				BOOT_PID[$name]=
 				continue
 			fi
 			running=1
-			if [ -z "$(eval echo "\$tinit_$name")" ] &&
+			if [ -z "${BOOT_TINIT[$name]}" ] &&
 			   grep -q '# init-reached' "$WORK/$name.ktap"; then
-				eval "tinit_$name=\$(np_since \$t0_$name)"
+				BOOT_TINIT[$name]=$(np_since "${BOOT_T0[$name]}")
 			fi
-			if [ -z "$(eval echo "\$crash_$name")" ] &&
+			if [ -z "${BOOT_CRASH[$name]}" ] &&
 			   grep -Eaiq "$CRASH_LOG" "$WORK/$name.log"; then
 				# Let the crash dump reach the log, then stop QEMU.
 				sleep 2
-				eval "n=\${retried_$name:-0}"
-				if [ -z "$(eval echo "\$tinit_$name")" ] &&
-				   [ "$n" -lt "$BOOT_RETRIES" ]; then
+				if [ -z "${BOOT_TINIT[$name]}" ] &&
+				   [ "${BOOT_RETRIED[$name]:-0}" -lt "$BOOT_RETRIES" ]; then
 					boot_retry "$name"
 					running=1
 					continue
 				fi
-				eval "crash_$name=1"
+				BOOT_CRASH[$name]=1
 				kill "$pid" 2>/dev/null || :
 			fi
 		done
@@ -334,10 +331,10 @@ kernel_log()
 # poweroff (not the timeout, not a crash), and the plan reached its end.
 boot_checks()
 {
-	local name=$1 rc crash tinit tboot retried
+	local name=$1 rc=${BOOT_RC[$1]:-} crash=${BOOT_CRASH[$1]:-} \
+		tinit=${BOOT_TINIT[$1]:-} tboot=${BOOT_T[$1]:-} \
+		retried=${BOOT_RETRIED[$1]:-}
 
-	eval "rc=\$rc_$name crash=\$crash_$name tinit=\$tinit_$name tboot=\$t_$name"
-	eval "retried=\${retried_$name:-}"
 	np_timing "boot $name ${tboot}s (QEMU start to /init ${tinit:-never}${tinit:+s}${retried:+; booted again after a crash before /init})"
 	# The guest's own clock: its plan from /init to its end.
 	guest_info "$name" | awk '
@@ -402,8 +399,7 @@ guest_plan_memory()
 {
 	local name=$1 key mem plan
 
-	eval "key=\$args_$name"
-	key=$(echo "$key ${GUEST_KERNEL:-}" | md5sum | cut -c1-16)
+	key=$(echo "${BOOT_ARGS[$name]} ${GUEST_KERNEL:-}" | md5sum | cut -c1-16)
 	mem=$NP_CACHE/ktap-plans/$key
 	plan=$(tr -d '\r' < "$WORK/$name.ktap" | sed -n 's/^1\.\.\([0-9]*\)$/\1/p' | tail -n 1)
 	expect=()

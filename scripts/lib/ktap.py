@@ -3,8 +3,8 @@
 """KTAP (Documentation/dev-tools/ktap.rst) read back into counts.
 
 Usage:
-  scripts/lib/ktap.py [--name NAME] [--expect N] [--partial] [--quiet] FILE...
-                                                  (- for stdin)
+  scripts/lib/ktap.py [--name NAME] [--expect N] [--partial] [--quiet]
+                      [--bad-log PATTERNS] FILE...        (- for stdin)
 
 Reads KTAP version 1 (or TAP version 13) documents, nested to any depth
 by indentation, and prints every leaf test as a line
@@ -31,7 +31,13 @@ What counts:
     (what a complete run of it reported), each of the N it did not
     report is one instead;
   - --partial: the document is expected to end early (a boot that must
-    crash): what it reported counts, what it did not is not a failure.
+    crash): what it reported counts, what it did not is not a failure;
+  - --bad-log PATTERNS (a file of regular expressions, one per line, #
+    comments: scripts/conf/bad-log) for a KTAP document inside a kernel's
+    console (KUnit): a console line that matches fails the test whose
+    result line comes next (the case that was running), and one more
+    test, kernel-log, passes only if no line matched at all (its why:
+    the first one, with where it was).
 
 Anything else (the kernel's own console, diagnostics) is ignored: the
 KTAP may be mixed with other output as long as its lines are whole.
@@ -46,6 +52,8 @@ PLAN = re.compile(r'^(\s*)1\.\.(\d+)\s*$')
 RESULT = re.compile(r'^(\s*)(not ok|ok)\s+(\d+)(?:\s+-)?(?:\s+([^#]*?))?\s*'
                     r'(?:#\s*(.*))?$')
 SUBTEST = re.compile(r'^(\s*)#\s*Subtest:\s*(.*?)\s*$')
+DIAG = re.compile(r'^\s*#\s*(\S.*?)\s*$')
+STAMP = re.compile(r'^\[\s*\d+\.\d+\]\s?')     # printk time, if on
 
 
 class Test:
@@ -58,20 +66,40 @@ class Test:
         self.subtests = []
         self.ok = None              # None: no result line (yet)
         self.directive = ''
+        self.report = None          # a bad console line while it ran
+        self.diag = ''              # its first "# " line (KUnit's why)
+        self.reports = []           # root only: every one, with where
 
     def __repr__(self):
         return 'Test(%r, ok=%r, %d subtests)' % (self.name, self.ok,
                                                  len(self.subtests))
 
 
-def parse(lines):
+def bad_log(path):
+    """The patterns file @path as one regular expression."""
+    with open(path) as f:
+        return re.compile('|'.join(x.rstrip('\n') for x in f
+                                   if x.strip() and not x.startswith('#')))
+
+
+def parse(lines, bad=None):
     """The test document in @lines (an iterable of str), as a Test whose
     subtests are its results. One document per stream, at indentation 0;
-    nested ones are found by their deeper indentation."""
+    nested ones are found by their deeper indentation. @bad: a compiled
+    regular expression of bad console lines (see --bad-log)."""
     root = Test()
     stack = [root]
+    pending, started, diag = None, False, ''
     for raw in lines:
-        line = raw.rstrip('\r\n').replace('\t', '        ')
+        line = STAMP.sub('', raw.rstrip('\r\n')).replace('\t', '        ')
+        if bad is not None and bad.search(line):
+            if pending is None:
+                pending = line.strip()
+            root.reports.append(line.strip() if started else
+                                'before the tests: ' + line.strip())
+            continue
+        started = started or any(rx.match(line) for rx in
+                                 (VERSION, SUBTEST, PLAN, RESULT))
         ind = len(line) - len(line.lstrip(' '))
         top = stack[-1]
         if VERSION.match(line) or SUBTEST.match(line):
@@ -93,6 +121,10 @@ def parse(lines):
             if m and top.indent == ind:
                 top.name = top.name or m.group(2)
             continue
+        m = DIAG.match(line)
+        if m:
+            diag = diag or m.group(1)
+            continue
         m = PLAN.match(line)
         if m:
             for t in reversed(stack):
@@ -113,11 +145,14 @@ def parse(lines):
             continue            # not at any open document's level
         if closed is not None and closed in parent.subtests and \
            closed.ok is None:
-            _finish(closed, m)
+            test = closed
         else:
-            leaf = Test('', ind + 4)
-            parent.subtests.append(leaf)
-            _finish(leaf, m)
+            test = Test('', ind + 4)
+            parent.subtests.append(test)
+        _finish(test, m)
+        test.diag, diag = diag, ''
+        if pending is not None:
+            test.report, pending = pending, None
     return root
 
 
@@ -141,12 +176,14 @@ def leaves(test, path='', top=True, expect=None, partial=False):
             if t.ok is None:
                 if not partial:
                     out.append(('fail', p, 'no result'))
+            elif t.report:
+                out.append(('fail', p, 'the kernel logged: ' + t.report))
             elif skip:
                 out.append(('skip', p, skip.group(1) or 'skipped'))
             elif t.ok:
                 out.append(('ok', p, ''))
             else:
-                out.append(('fail', p, t.directive or 'not ok'))
+                out.append(('fail', p, t.directive or t.diag or 'not ok'))
             continue
         sub = leaves(t, p, False, None, partial)
         out += sub
@@ -154,6 +191,8 @@ def leaves(test, path='', top=True, expect=None, partial=False):
             if partial:
                 continue
             out.append(('fail', p, 'no result: the output ends inside it'))
+        elif t.report:
+            out.append(('fail', p, 'the kernel logged: ' + t.report))
         elif not t.ok and not skip and not any(s == 'fail' for s, _, _ in sub):
             out.append(('fail', p, t.directive or
                         'not ok, though no subtest failed'))
@@ -201,11 +240,23 @@ def summarize(results, out=None, quiet=False):
     return n['fail']
 
 
+def log_check(root, path):
+    """The kernel-log test of a document read with --bad-log."""
+    p = '/'.join(x for x in (path, 'kernel-log') if x)
+    if not root.reports:
+        return [('ok', p, '')]
+    return [('fail', p, '%d bad line(s), the first: %s'
+             % (len(root.reports), root.reports[0]))]
+
+
 def main(argv):
     name, expect, partial, quiet, files = None, None, False, False, []
+    bad = None
     args = iter(argv)
     for a in args:
-        if a == '--partial':
+        if a == '--bad-log':
+            bad = bad_log(next(args))
+        elif a == '--partial':
             partial = True
         elif a == '--quiet':
             quiet = True
@@ -226,7 +277,10 @@ def main(argv):
                 os.path.basename(f).rsplit('.', 1)[0]
         fh = sys.stdin if f == '-' else open(f, errors='replace')
         with fh:
-            results += leaves(parse(fh), n, True, expect, partial)
+            root = parse(fh, bad)
+            results += leaves(root, n, True, expect, partial)
+            if bad is not None:
+                results += log_check(root, n)
     return 1 if summarize(results, quiet=quiet) else 0
 
 

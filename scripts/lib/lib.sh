@@ -81,17 +81,67 @@ np_timing() {
 	echo "time $*"
 }
 
-# np_workdir DIR PREFIX: set WORK to DIR (emptied) if given, else to a new
-# /tmp/PREFIX.XXXXXX; start an empty $WORK/setup.log.
-np_workdir() {
-	if [ -n "$1" ]; then
-		WORK=$1
+# np_env CMD...: run CMD (one of scripts/tools/*.sh) and set, as shell
+# variables, the NAME=VALUE lines of its stdout; its status. A value is
+# taken as it is, never evaluated.
+np_env() {
+	local out line rc=0
+
+	out=$("$@") || rc=$?
+	while IFS= read -r line; do
+		[[ $line =~ ^[A-Z_][A-Z0-9_]*= ]] || continue
+		# printf -v: the caller's local of that name, if it has one
+		printf -v "${line%%=*}" '%s' "${line#*=}"
+	done <<< "$out"
+	return "$rc"
+}
+
+# The tier skeleton. np_tier NAME [DIR] starts a tier: its name for log
+# lines, its start time, and WORK, a work directory (DIR, emptied, and
+# kept; else a new /tmp/nopanic-NAME.XXXXXX, removed at the end when
+# nothing failed) with an empty setup.log. Then:
+#   np_log MSG...     a progress line, "NAME: MSG"
+#   np_run CMD...     a setup command, its output in $WORK/setup.log
+#   np_fatal STEP WHY a setup step failed and nothing after it can run:
+#                     one failure, the work directory kept, the summary,
+#                     exit 1
+#   np_tier_end       the tier's time, the work directory, the summary
+np_tier() {
+	NP_TIER=$1 NP_TIER_KEEP=${2:-} NP_TIER_T0=$(np_now)
+	if [ -n "$NP_TIER_KEEP" ]; then
+		WORK=$NP_TIER_KEEP
 		rm -rf "$WORK"
 		mkdir -p "$WORK"
 	else
-		WORK=$(mktemp -d "/tmp/$2.XXXXXX")
+		WORK=$(mktemp -d "/tmp/nopanic-$1.XXXXXX")
 	fi
 	: > "$WORK/setup.log"
+}
+
+np_log() {
+	echo "$NP_TIER: $*"
+}
+
+np_run() {
+	echo "+ $*" >> "$WORK/setup.log"
+	"$@" >> "$WORK/setup.log" 2>&1
+}
+
+np_fatal() {
+	np_fail "$1: $2"
+	np_log "work directory kept: $WORK"
+	np_summary
+	exit 1
+}
+
+np_tier_end() {
+	np_timing "$NP_TIER $(np_since "$NP_TIER_T0")s"
+	if [ "$NP_FAILED" -eq 0 ] && [ -z "$NP_TIER_KEEP" ]; then
+		rm -rf "$WORK"
+	else
+		np_log "work directory kept: $WORK"
+	fi
+	np_summary
 }
 
 # Results: KTAP (Documentation/dev-tools/ktap.rst), one result line per
@@ -205,15 +255,14 @@ np_summary() {
 
 # A results table: checks counted per row (a release) and column, for
 # matrix.sh and patches-check.sh. np_tab_mark ROW COL ok|fail
+declare -gA NP_TAB=() NP_TAB_NA=()
 np_tab_mark() {
-	local v="m_${1}_$2_$3"
-
-	eval "$v=\$(( \${$v:-0} + 1 ))"
+	NP_TAB[$1/$2/$3]=$(( ${NP_TAB[$1/$2/$3]:-0} + 1 ))
 }
 
 # np_tab_na ROW COL WHY: the column was not run for ROW, and why.
 np_tab_na() {
-	eval "na_${1}_$2=\$3"
+	NP_TAB_NA[$1/$2]=$3
 }
 
 # np_tab_check ROW COL NAME CMD...: one check (ROW/NAME), counted in COL.
@@ -239,9 +288,9 @@ np_tab_fail() {
 # np_tab_cell ROW COL [NA_PREFIX]: the cell's text: "FAIL f/n", "ok n",
 # NA_PREFIX and the reason it was not run, or "not run".
 np_tab_cell() {
-	local ok fail why
+	local ok=${NP_TAB[$1/$2/ok]:-0} fail=${NP_TAB[$1/$2/fail]:-0} \
+		why=${NP_TAB_NA[$1/$2]:-}
 
-	eval "ok=\${m_${1}_$2_ok:-0} fail=\${m_${1}_$2_fail:-0} why=\${na_${1}_$2:-}"
 	if [ "$fail" -gt 0 ]; then
 		echo "FAIL $fail/$((ok + fail))"
 	elif [ "$ok" -gt 0 ]; then

@@ -3,6 +3,7 @@
 
 import io
 import os
+import re
 import sys
 import unittest
 
@@ -180,6 +181,67 @@ class Cli(unittest.TestCase):
         self.assertEqual(out.getvalue().splitlines()[-1],
                          '0 passed, 1 failed')
 
+
+
+KUNIT_LOG = """Linux version 6.1
+KTAP version 1
+1..2
+    KTAP version 1
+    # Subtest: suite_a
+    1..2
+    ok 1 - a1
+BUG: KASAN: slab-use-after-free in a2_helper
+    ok 2 - a2
+ok 1 - suite_a
+    KTAP version 1
+    # Subtest: suite_b
+    1..1
+    ok 1 - b1
+ok 2 - suite_b
+"""
+
+
+class BadLog(unittest.TestCase):
+    """--bad-log: a KTAP document inside a kernel's console (KUnit)."""
+
+    def run_bad(self, text):
+        bad = re.compile(r'BUG:|WARNING:|Kernel panic')
+        root = ktap.parse(io.StringIO(text), bad)
+        res = ktap.leaves(root, '', True) + ktap.log_check(root, '')
+        out = io.StringIO()
+        return ktap.summarize(res, out), out.getvalue().splitlines()
+
+    def test_report_fails_the_running_case_and_the_log(self):
+        failed, out = self.run_bad(KUNIT_LOG)
+        self.assertEqual(failed, 2)
+        self.assertIn('FAIL suite_a/a2: the kernel logged: BUG: KASAN: '
+                      'slab-use-after-free in a2_helper', out)
+        self.assertIn('ok suite_a/a1', out)
+        self.assertTrue(any(x.startswith('FAIL kernel-log: 1 bad line(s)')
+                            for x in out))
+
+    def test_clean_log_is_one_more_pass(self):
+        text = KUNIT_LOG.replace(
+            'BUG: KASAN: slab-use-after-free in a2_helper\n', '')
+        failed, out = self.run_bad(text)
+        self.assertEqual(failed, 0)
+        self.assertEqual(out[-2:], ['ok kernel-log', '4 passed, 0 failed'])
+
+    def test_crash_counts_the_cases_it_cut_off(self):
+        text = KUNIT_LOG.split('    ok 2 - a2')[0]
+        failed, out = self.run_bad(text)
+        self.assertIn('ok suite_a/a1', out)
+        self.assertTrue(any(x.startswith('FAIL suite_a/not-run-2: did not run')
+                            for x in out))
+        self.assertTrue(any(x.startswith('FAIL kernel-log: 1 bad line(s), '
+                                         'the first: BUG: KASAN') for x in out))
+        self.assertTrue(any(x.startswith('FAIL not-run-2: did not run')
+                            for x in out))
+
+    def test_before_the_tests(self):
+        failed, out = self.run_bad('WARNING: at boot\n' + KUNIT_LOG)
+        self.assertTrue(any('before the tests: WARNING: at boot' in x
+                            for x in out))
 
 if __name__ == '__main__':
     unittest.main()

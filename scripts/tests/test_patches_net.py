@@ -222,8 +222,9 @@ class KunitLog(unittest.TestCase):
             '[ 0.2]     # Subtest: skb_guard\n[ 0.2]     1..3\n'
             '[ 0.3]     ok 1 put_fits\n[ 0.3]     ok 2 put_refused\n'
             '[ 0.4]     ok 3 drop\n[ 0.4] ok 1 skb_guard\n')
-        self.assertEqual((res.passed, res.failed), (3, 0))
+        self.assertEqual((res.passed, res.failed), (4, 0))
         self.assertIn('ok 3 6.1/kunit/skb_guard.drop', out)
+        self.assertIn('ok 4 6.1/kunit/kernel-log', out)
 
     def test_failure_crash_and_missing(self):
         res, out = self.results(
@@ -232,12 +233,13 @@ class KunitLog(unittest.TestCase):
             '    not ok 1 put_fits\n'
             '    BUG: KASAN: use-after-free in skb_guard_drop\n'
             '    ok 2 put_refused\n')
-        self.assertEqual((res.passed, res.failed), (0, 3))
-        self.assertIn('not ok 1 6.1/kunit/skb_guard.put_fits # # put_fits: '
+        self.assertEqual((res.passed, res.failed), (0, 4))
+        self.assertIn('not ok 1 6.1/kunit/skb_guard.put_fits # put_fits: '
                       'EXPECTATION FAILED', out)
-        self.assertIn('not ok 2 6.1/kunit/skb_guard.put_refused # BUG: '
-                      'KASAN', out)
+        self.assertIn('not ok 2 6.1/kunit/skb_guard.put_refused # the kernel '
+                      'logged: BUG: KASAN', out)
         self.assertIn('not ok 3 6.1/kunit/skb_guard.drop # did not run', out)
+        self.assertIn('not ok 4 6.1/kunit/kernel-log # 1 bad line(s)', out)
 
     def test_report_outside_the_suite_fails(self):
         res, out = self.results(
@@ -245,14 +247,15 @@ class KunitLog(unittest.TestCase):
             '    ok 2 put_refused\n    ok 3 drop\nok 1 skb_guard\n'
             'WARNING: CPU: 0 PID: 1 at lib/x.c:1\n')
         self.assertEqual((res.passed, res.failed), (3, 1))
-        self.assertIn('not ok 4 6.1/kunit/kernel-log # WARNING', out)
+        self.assertIn('not ok 4 6.1/kunit/kernel-log # 1 bad line(s), the '
+                      'first: WARNING', out)
 
 
 class BadLog(unittest.TestCase):
     """scripts/conf/bad-log, the one list every tier uses."""
 
     def test_reports_match(self):
-        rx = pn.bad_log()
+        rx = pn.ktap.bad_log(os.path.join(pn.TOP, 'scripts', 'conf', 'bad-log'))
         for line in ('kernel BUG at drivers/xen/evtchn.c:264!',
                      'WARNING: CPU: 1 PID: 42 at kernel/x.c:10 f+0x1/0x2',
                      'BUG: KASAN: slab-use-after-free in evtchn_release',
@@ -264,7 +267,7 @@ class BadLog(unittest.TestCase):
             self.assertTrue(rx.search(line), line)
 
     def test_clean_boot_lines_do_not(self):
-        rx = pn.bad_log()
+        rx = pn.ktap.bad_log(os.path.join(pn.TOP, 'scripts', 'conf', 'bad-log'))
         for line in ('kmemleak: Kernel memory leak detector initialized',
                      'RCU lockdep checking is enabled.',
                      'KernelAddressSanitizer initialized (generic)',

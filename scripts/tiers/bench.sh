@@ -46,6 +46,17 @@ np_need_pkgs @bench > /dev/null 2>&1 || echo "bench: no gnuplot: no chart" >&2
 
 log=$(mktemp)
 skblog=$(mktemp)
+# part NAME LOG CMD...: one benchmark boot; its output goes to stderr as
+# it runs and to LOG, its checks are counted here (one failure if it ended
+# without its plan line).
+part() {
+	local name=$1 out=$2
+
+	shift 2
+	"$@" 2>&1 | tee "$out" >&2
+	np_relay_tier "bench $name" grep -E '^(not )?ok [0-9]|^1\.\.[0-9]' "$out"
+}
+np_ktap_header
 if [ "${1:-}" = --table ]; then
 	# Only the tables and the charts, from the figures of an earlier run.
 	cp "${2:?usage: $0 --table RAW [SKBRAW]}" "$raw.new" && mv "$raw.new" "$raw"
@@ -54,34 +65,26 @@ if [ "${1:-}" = --table ]; then
 	else
 		rm -f "$skbraw"
 	fi
-	echo "0 passed, 0 failed" > "$log"
-	echo "0 passed, 0 failed" > "$skblog"
 else
 	rm -f "$raw" "$skbraw"
 	t=$(np_now)
 	case " $BENCH_PARTS " in
 	*" evtchn "*)
-		BENCH_RAW=$raw E2E_TIMEOUT=${E2E_TIMEOUT:-1800} \
+		part evtchn "$log" env BENCH_RAW="$raw" \
+			E2E_TIMEOUT="${E2E_TIMEOUT:-1800}" \
 			E2E_PLAN_ARGS="np.rounds=$BENCH_ROUNDS np.scale=$BENCH_SCALE" \
-			"$NP_TOP/scripts/tiers/e2e.sh" bench | tee "$log"
+			"$NP_TOP/scripts/tiers/e2e.sh" bench
 		np_timing "bench evtchn $(np_since "$t")s" ;;
-	*)	echo "0 passed, 0 failed" > "$log" ;;
 	esac
 	t=$(np_now)
 	case " $BENCH_PARTS " in
 	*" skbguard "*)
-		SKBG_BENCH_RAW=$skbraw \
+		part skbguard "$skblog" env SKBG_BENCH_RAW="$skbraw" \
 			SKBG_PLAN_ARGS="np.rounds=$BENCH_ROUNDS np.scale=$BENCH_SCALE" \
-			"$NP_TOP/scripts/tiers/e2e-skbguard.sh" bench | tee "$skblog"
+			"$NP_TOP/scripts/tiers/e2e-skbguard.sh" bench
 		np_timing "bench skbguard $(np_since "$t")s" ;;
-	*)	echo "0 passed, 0 failed" > "$skblog" ;;
 	esac
 fi
-# Both boots' checks, summed; a boot that printed no summary is a failure.
-summary=$(for f in "$log" "$skblog"; do
-	grep -E '^[0-9]+ passed, [0-9]+ failed' "$f" | tail -n1 | grep . ||
-		echo "0 passed, 1 failed"
-done | awk '{ p += $1; f += $3 } END { printf "%d passed, %d failed\n", p, f }')
 kver=$(sed -n 's/^time guest .*(KVER=\([^,]*\),.*/\1/p' "$log" | head -n1)
 skbkver=$(sed -n 's/^time guest .*(KVER=\([^,]*\),.*/\1/p' "$skblog" | head -n1)
 rm -f "$log" "$skblog"
@@ -294,5 +297,4 @@ if [ -s "$OUT/latest.md.new" ]; then
 else
 	rm -f "$OUT/latest.md.new"
 fi
-echo "${summary:-0 passed, 1 failed}"
-[ -n "$summary" ] && [ "${summary#* passed, }" = "0 failed" ]
+np_summary

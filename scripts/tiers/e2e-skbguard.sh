@@ -46,7 +46,7 @@
 #                  for bench)
 #   SKBG_PLAN_ARGS bench: more kernel arguments (np.rounds=, np.scale=)
 #   SKBG_BENCH_RAW bench: where the figures go (default $WORK/bench.raw)
-#   SKBG_WORK      work directory (default: a new /tmp/nopanic-skbg.XXXXXX,
+#   SKBG_WORK      work directory (default: a new /tmp/nopanic-e2e-skbguard.XXXXXX,
 #                  removed after a run that passed unless SKBG_KEEP=1)
 #   V=1            copy the serial consoles to stdout as they run
 
@@ -80,41 +80,18 @@ case "${1:-}" in
 	;;
 esac
 
-log()
-{
-	echo "e2e-skbguard: $*"
-}
-
-# fatal STEP DETAIL: setup failed, nothing can boot. Count it, keep the
-# work directory, stop.
-fatal()
-{
-	np_fail "$1: $2"
-	log "work directory kept: $WORK"
-	np_summary || exit 1
-	exit 1
-}
-
-# run CMD...: run a setup command with its output in $WORK/setup.log.
-run()
-{
-	echo "+ $*" >> "$WORK/setup.log"
-	"$@" >> "$WORK/setup.log" 2>&1
-}
-
-t_all=$(np_now)
-np_workdir "${SKBG_WORK:-}" nopanic-skbg
+np_tier e2e-skbguard "${SKBG_WORK:-}"
+[ "${SKBG_KEEP:-0}" != 1 ] || NP_TIER_KEEP=$WORK
 
 # --- guest kernel (cached; Xen is fetched too but not booted here) ---------
 
 t=$(np_now)
-guest_env=$("$SRCDIR/scripts/tools/e2e-guest.sh" 2>> "$WORK/setup.log") ||
-	fatal guest "scripts/tools/e2e-guest.sh failed (log: $WORK/setup.log)"
-eval "$guest_env"
+np_env "$SRCDIR/scripts/tools/e2e-guest.sh" 2>> "$WORK/setup.log" ||
+	np_fatal guest "scripts/tools/e2e-guest.sh failed (log: $WORK/setup.log)"
 KDIR=/usr/src/linux-headers-$KVER	# in the release root
-[ -d "$GUEST_ROOT$KDIR" ] || fatal headers "no $KDIR in $GUEST_ROOT"
+[ -d "$GUEST_ROOT$KDIR" ] || np_fatal headers "no $KDIR in $GUEST_ROOT"
 np_need_pkgs @net >> "$WORK/setup.log" 2>&1 ||
-	fatal packages "cannot install iproute2"
+	np_fatal packages "cannot install iproute2"
 np_timing "guest $(np_since "$t")s (KVER=$KVER, kernel $GUEST_KERNEL)"
 
 # --- our modules, built in a copy (the source tree stays clean) -----------
@@ -127,21 +104,21 @@ if [ "$MODE" = bench ]; then
 	np_skbguard_bench_src "$BUILD"
 else
 	np_skbguard_src "$BUILD"
-fi || fatal build "cannot stage the sources in $BUILD"
-run np_root_kbuild "$GUEST_ROOT" "$KVER" "$BUILD" -j2 modules || {
+fi || np_fatal build "cannot stage the sources in $BUILD"
+np_run np_root_kbuild "$GUEST_ROOT" "$KVER" "$BUILD" -j2 modules || {
 	tail -n 30 "$WORK/setup.log"
-	fatal build "make -C $KDIR M=$BUILD modules failed"
+	np_fatal build "make -C $KDIR M=$BUILD modules failed"
 }
 for ko in $KOS; do
 	if [ -f "$ko" ] && modinfo -F vermagic "$ko" | grep -q "^$KVER "; then
 		np_ok "build ${ko##*/}"
 	else
-		fatal build "no ${ko##*/} for $KVER"
+		np_fatal build "no ${ko##*/} for $KVER"
 	fi
 done
-run make -C "$SRCDIR/tests" skbguard/np_sendframes skbguard/np_randframes || {
+np_run make -C "$SRCDIR/tests" skbguard/np_sendframes skbguard/np_randframes || {
 	tail -n 30 "$WORK/setup.log"
-	fatal build "np_sendframes or np_randframes does not build"
+	np_fatal build "np_sendframes or np_randframes does not build"
 }
 np_ok "build np_sendframes"
 np_ok "build np_randframes"
@@ -164,7 +141,7 @@ install -m 755 "$SRCDIR/tests/skbguard/np_randframes" "$IRD/bin/np_randframes"
 mkdir -p "$IRD/lib/nopanic"
 # shellcheck disable=SC2086
 install -m 644 $KOS "$IRD/lib/nopanic/"
-dom0_iproute2 "$IRD" || fatal initramfs "no iproute2 ip on the host"
+dom0_iproute2 "$IRD" || np_fatal initramfs "no iproute2 ip on the host"
 dom0_pack "$IRD" "$WORK/initrd.cpio.gz"
 np_timing "initramfs $(np_since "$t")s ($(du -k "$WORK/initrd.cpio.gz" | cut -f1) KiB)"
 
@@ -175,13 +152,7 @@ np_timing "initramfs $(np_since "$t")s ($(du -k "$WORK/initrd.cpio.gz" | cut -f1
 finish()
 {
 	np_timing "boots $(np_since "$t")s"
-	np_timing "total $(np_since "$t_all")s"
-	if [ "$NP_FAILED" -eq 0 ] && [ "${SKBG_KEEP:-0}" != 1 ] && [ -z "${SKBG_WORK:-}" ]; then
-		rm -rf "$WORK"
-	else
-		log "work directory kept: $WORK"
-	fi
-	np_summary
+	np_tier_end
 	exit
 }
 

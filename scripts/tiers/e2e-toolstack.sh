@@ -38,9 +38,8 @@ die()
 }
 
 t_all=$EPOCHREALTIME
-tools_env=$("$SRCDIR/scripts/tools/xen-tools.sh" bookworm) ||
+np_env "$SRCDIR/scripts/tools/xen-tools.sh" bookworm ||
 	die "scripts/tools/xen-tools.sh bookworm failed"
-eval "$tools_env"
 echo "time toolstack-setup $(awk -v a="$t_all" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')s"
 echo "e2e-toolstack: xen-utils $TOOLS_VERSION, $E2E_CYCLES cycles per boot" >&2
 E2E_TOOLS=$TOOLS_ROOT E2E_PLAN_ARGS="np.cycles=$E2E_CYCLES" \

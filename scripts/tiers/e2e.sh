@@ -81,60 +81,38 @@ E2E_STRESS_N=${E2E_STRESS_N:-40000}
 
 # --- reporting -------------------------------------------------------------
 
-log()
-{
-	echo "e2e: $*"
-}
-
-# fatal STEP DETAIL: a setup step failed; nothing can boot. Report it as a
-# failed check so CI sees a count, keep the work directory, stop.
-fatal()
-{
-	np_fail "$1: $2"
-	log "work directory kept: $WORK"
-	np_summary || exit 1
-}
-
-# run CMD...: print a command, then run it with its output in $WORK/setup.log.
-run()
-{
-	echo "+ $*"
-	echo "+ $*" >> "$WORK/setup.log"
-	"$@" >> "$WORK/setup.log" 2>&1
-}
-
 # --- work directory --------------------------------------------------------
 
-t_all=$(np_now)
-np_workdir "${E2E_WORK:-}" nopanic-e2e
+np_tier e2e "${E2E_WORK:-}"
+[ "${E2E_KEEP:-0}" != 1 ] || NP_TIER_KEEP=$WORK
 
 # --- guest: Xen and the dom0 kernel (cached) -------------------------------
 
 t=$(np_now)
-guest_env=$("$SRCDIR/scripts/tools/e2e-guest.sh") || fatal guest "scripts/tools/e2e-guest.sh failed"
-eval "$guest_env"
+np_env "$SRCDIR/scripts/tools/e2e-guest.sh" ||
+	np_fatal guest "scripts/tools/e2e-guest.sh failed"
 np_timing "guest $(np_since "$t")s (KVER=$KVER, cache $GUEST_CACHE)"
 
 ROOT=$GUEST_ROOT
 KDIR=/usr/src/linux-headers-$KVER	# in $ROOT
-[ -d "$ROOT$KDIR" ] || fatal headers "no $KDIR in $ROOT"
+[ -d "$ROOT$KDIR" ] || np_fatal headers "no $KDIR in $ROOT"
 
 # QEMU splits -initrd at commas (",," is a literal one) and at spaces.
 case "$GUEST_XEN$GUEST_KERNEL$WORK" in
 *[,\ ]*)
-	fatal paths "no commas or spaces allowed in $GUEST_CACHE or $WORK"
+	np_fatal paths "no commas or spaces allowed in $GUEST_CACHE or $WORK"
 	;;
 esac
 
 # --- our module, through the release's dkms, into a staging module tree ---
 
 t=$(np_now)
-run "$SRCDIR/scripts/tools/dkms-source.sh" "$WORK/src" ||
-	fatal dkms-source "scripts/tools/dkms-source.sh failed"
+np_run "$SRCDIR/scripts/tools/dkms-source.sh" "$WORK/src" ||
+	np_fatal dkms-source "scripts/tools/dkms-source.sh failed"
 set -- "$WORK"/src/nopanic-*/dkms.conf
-[ -f "$1" ] || fatal dkms-source "no nopanic-*/dkms.conf in $WORK/src"
+[ -f "$1" ] || np_fatal dkms-source "no nopanic-*/dkms.conf in $WORK/src"
 VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$1")
-[ -n "$VERSION" ] || fatal dkms-source "no PACKAGE_VERSION in $1"
+[ -n "$VERSION" ] || np_fatal dkms-source "no PACKAGE_VERSION in $1"
 
 # Staging root: what the guest's /lib/modules/$KVER is before the operator
 # runs dkms -- the image package's tree, cut down to what dom0 loads here.
@@ -154,7 +132,7 @@ rm -rf "${ROOT:?}$RD"
 mkdir -p "$ROOT$RD/dkms"
 cp -a "$WORK/src" "$MODROOT" "$ROOT$RD/"
 dkms_trees="--dkmstree $RD/dkms --sourcetree $RD/src --installtree $RD/modroot/lib/modules"
-run np_chroot "$ROOT" env mok_signing_key="$RD/mok.key" \
+np_run np_chroot "$ROOT" env mok_signing_key="$RD/mok.key" \
 	mok_certificate="$RD/mok.pub" sh -ec "
 	dkms add -m nopanic -v $VERSION $dkms_trees
 	dkms build -m nopanic -v $VERSION -k $KVER $dkms_trees --kernelsourcedir $KDIR
@@ -162,12 +140,12 @@ run np_chroot "$ROOT" env mok_signing_key="$RD/mok.key" \
 	tail -n 30 "$WORK/setup.log"
 	make_log=$ROOT$RD/dkms/nopanic/$VERSION/build/make.log
 	[ -f "$make_log" ] && tail -n 30 "$make_log"
-	fatal dkms "dkms add/build/install in the $ROOT root failed (log: $WORK/setup.log)"
+	np_fatal dkms "dkms add/build/install in the $ROOT root failed (log: $WORK/setup.log)"
 }
 rm -rf "$MODROOT"
 cp -a "$ROOT$RD/modroot" "$MODROOT"
 rm -rf "${ROOT:?}$RD"
-run depmod -b "$MODROOT" "$KVER" || fatal depmod "depmod -b $MODROOT failed"
+np_run depmod -b "$MODROOT" "$KVER" || np_fatal depmod "depmod -b $MODROOT failed"
 
 ko=$MODDIR/updates/dkms/xen-evtchn.ko
 if [ -f "$ko" ] &&
@@ -175,7 +153,7 @@ if [ -f "$ko" ] &&
    modinfo -F vermagic "$ko" | grep -q "^$KVER "; then
 	np_ok "dkms-install updates/dkms/xen-evtchn.ko version=$VERSION"
 else
-	fatal dkms-install "no $ko with version $VERSION for $KVER"
+	np_fatal dkms-install "no $ko with version $VERSION for $KVER"
 fi
 if grep -q '^updates/dkms/xen-evtchn.ko:' "$MODDIR/modules.dep"; then
 	np_ok "depmod-prefers-dkms"
@@ -188,18 +166,18 @@ np_timing "dkms $(np_since "$t")s"
 
 t=$(np_now)
 PROGS="evtchn-conform evtchn-hardening evtchn-stress evtchn-shared evtchn-bench evtchn-fuzz"
-run make -C "$SRCDIR/tests" || {
+np_run make -C "$SRCDIR/tests" || {
 	tail -n 30 "$WORK/setup.log"
-	fatal tests "make -C tests failed"
+	np_fatal tests "make -C tests failed"
 }
 for p in $PROGS; do
-	[ -x "$SRCDIR/tests/$p" ] || fatal tests "make -C tests made no tests/$p"
+	[ -x "$SRCDIR/tests/$p" ] || np_fatal tests "make -C tests made no tests/$p"
 done
 # The kernel-side binder of evtchn-shared --kbinder, for the dom0 kernel.
 rm -rf "$WORK/kbinder"
 cp -r "$SRCDIR/tests/kbinder" "$WORK/kbinder"
-run np_root_kbuild "$ROOT" "$KVER" "$WORK/kbinder" modules ||
-	fatal tests "tests/kbinder does not build against $KDIR"
+np_run np_root_kbuild "$ROOT" "$KVER" "$WORK/kbinder" modules ||
+	np_fatal tests "tests/kbinder does not build against $KDIR"
 np_timing "tests $(np_since "$t")s"
 
 # --- initramfs ---------------------------------------------------------------
@@ -213,10 +191,10 @@ done
 install -D -m 644 "$WORK/kbinder/np_kbinder.ko" "$IRD/lib/nopanic/np_kbinder.ko"
 # Xen's tools, for scripts/tiers/e2e-toolstack.sh.
 if [ -n "${E2E_TOOLS:-}" ]; then
-	run dom0_toolstack "$IRD" "$E2E_TOOLS" "$GUEST_KERNEL" ||
-		fatal initramfs "dom0_toolstack failed"
+	np_run dom0_toolstack "$IRD" "$E2E_TOOLS" "$GUEST_KERNEL" ||
+		np_fatal initramfs "dom0_toolstack failed"
 fi
-run dom0_modules "$IRD" "$MODDIR" "$KVER" || fatal initramfs "dom0_modules failed"
+np_run dom0_modules "$IRD" "$MODDIR" "$KVER" || np_fatal initramfs "dom0_modules failed"
 dom0_pack "$IRD" "$WORK/initrd.cpio.gz"
 np_timing "initramfs $(np_since "$t")s ($(du -k "$WORK/initrd.cpio.gz" | cut -f1) KiB)"
 
@@ -317,11 +295,4 @@ toolstack)
 	;;
 esac
 np_timing "boots $(np_since "$t")s"
-np_timing "total $(np_since "$t_all")s"
-
-if [ "$NP_FAILED" -eq 0 ] && [ "${E2E_KEEP:-0}" != 1 ] && [ -z "${E2E_WORK:-}" ]; then
-	rm -rf "$WORK"
-else
-	log "work directory kept: $WORK"
-fi
-np_summary
+np_tier_end

@@ -72,7 +72,6 @@ OUT=${NOPANIC_KUNIT_OUT:-/tmp/nopanic-kunit}
 KUNITCONFIG=$NP_TOP/kunit/.kunitconfig
 NET_SERIES=$NP_TOP/patches/$KUNIT_KLINE/net
 SUBDIR=nopanic			# drivers/$SUBDIR in the kernel tree
-JSON=$KCACHE/results-$KUNIT_KLINE.json
 TOOL_LOG=$KCACHE/kunit.py-$KUNIT_KLINE.log
 RAW_LOG=$BUILD/test.log		# kunit.py tees the whole kernel console here
 
@@ -167,7 +166,7 @@ kcfg=$KCACHE/kunitconfig-$KUNIT_KLINE
 			"$KUNIT_KLINE"
 } >"$kcfg.new"
 if cmp -s "$kcfg.new" "$kcfg"; then rm -f "$kcfg.new"; else mv "$kcfg.new" "$kcfg"; fi
-rm -f "$JSON" "$RAW_LOG"
+rm -f "$RAW_LOG"
 log "building and running UML in $BUILD (log: $TOOL_LOG)"
 rc=0
 (cd "$TREE" && python3 tools/testing/kunit/kunit.py run \
@@ -176,7 +175,6 @@ rc=0
 	--build_dir="$BUILD" \
 	--jobs="$(nproc)" \
 	--timeout="${KUNIT_TIMEOUT:-300}" \
-	--json="$JSON" \
 	"${NOPANIC_KUNIT_FILTER:-nopanic_*}") </dev/null >"$TOOL_LOG" 2>&1 || rc=$?
 if [ "$rc" -ne 0 ]; then
 	log "kunit.py exited $rc; its last lines:"
@@ -184,103 +182,17 @@ if [ "$rc" -ne 0 ]; then
 fi
 
 # --- results: per case, plus the kernel log scan ----------------------------
-# The raw console is walked in order: a report printed while a case runs
-# fails that case, whatever KUnit concluded.
-results=$(python3 - "$JSON" "$RAW_LOG" "$NP_BAD_LOG_FILE" <<'EOF'
-import json, os, re, sys
-
-json_path, log_path, bad_log = sys.argv[1:4]
-report = re.compile('|'.join(
-    l.rstrip('\n') for l in open(bad_log)
-    if l.strip() and not l.startswith('#')))
-suite_re = re.compile(r'# Subtest: (\S+)')
-case_re = re.compile(r'^\s+(?:not )?ok \d+ (?:- )?(\S+)')
-strip = re.compile(r'^\[\s*\d+\.\d+\]\s?')
-
-reports = {}        # "suite.case" -> first report line
-stray = []          # reports outside any case
-pending = None
-suite = None
-if os.path.exists(log_path):
-    with open(log_path, errors='replace') as f:
-        for raw in f:
-            line = strip.sub('', raw.rstrip('\n'))
-            m = suite_re.search(line)
-            if m:
-                if pending is not None:     # at boot or between suites
-                    stray.append(pending)
-                    pending = None
-                suite = m.group(1)
-                continue
-            if report.search(line):
-                if suite is None:
-                    stray.append('at boot: ' + line.strip())
-                elif pending is None:
-                    pending = line.strip()
-                continue
-            m = case_re.match(line)
-            if m and suite and pending is not None:
-                reports.setdefault(suite + '.' + m.group(1), pending)
-                pending = None
-    if pending is not None:
-        stray.append(pending)
-
-all_reports = list(reports.values()) + stray
-cases = []
-if os.path.exists(json_path):
-    # After a crash kunit.py reports the cases it never saw with no name.
-    # Suites that ran come first, in run order.
-    def walk(group, prefix):
-        for g in group.get('sub_groups', []):
-            walk(g, g['name'] + '.')
-        for i, c in enumerate(group.get('test_cases', []), 1):
-            if c['name']:
-                name = prefix + c['name']
-            elif prefix:
-                name = prefix + 'case %d' % i
-            else:
-                name = 'suite %d of the run' % i
-            cases.append((name, c['status']))
-    try:
-        with open(json_path) as f:
-            walk(json.load(f), '')
-    except ValueError:
-        pass
-
-# The crash that ended the run: the last report no case line followed.
-crash = stray[-1] if stray and not stray[-1].startswith('at boot') else None
-passed = failed = 0
-for name, status in cases:
-    why = reports.pop(name, None)
-    if status == 'ERROR' and not why:
-        why = 'crashed: ' + crash if crash else 'crashed or did not run'
-        crash = None
-    if status == 'PASS' and why is None:
-        passed += 1
-        print('ok ' + name)
-    elif status == 'SKIP' and why is None:
-        print('skip %s: skipped by KUnit' % name)
-    else:
-        failed += 1
-        print('FAIL %s: %s' % (name, why or status))
-if not cases:
-    failed += 1
-    print('FAIL kunit results: no test case ran (build or boot failed)')
-if all_reports:
-    failed += 1
-    print('FAIL kernel log scan: %d report(s), first: %s' %
-          (len(all_reports), all_reports[0]))
-elif not os.path.exists(log_path):
-    failed += 1
-    print('FAIL kernel log scan: no kernel log at ' + log_path)
-else:
-    passed += 1
-    print('ok kernel log scan: no KASAN, lockdep, UBSAN, WARNING or BUG report')
-EOF
-)
-while IFS= read -r line; do
-	np_relay "$line" || echo "$line"
-done <<<"$results"
+# kunit.py's raw console is KTAP inside the kernel's log: the one reader
+# counts it, a bad line (scripts/conf/bad-log) printed while a case runs
+# fails that case, and one more check, kernel-log, fails on any.
+if [ -f "$RAW_LOG" ]; then
+	while IFS= read -r line; do
+		np_relay "$line" || echo "$line"
+	done < <(python3 "$NP_TOP/scripts/lib/ktap.py" --bad-log "$NP_BAD_LOG_FILE" \
+		"$RAW_LOG" | sed '$d')
+else
+	np_fail "kunit: no kernel log at $RAW_LOG (build or boot failed)"
+fi
 if [ "$rc" -ne 0 ] && [ "$NP_FAILED" -eq 0 ]; then
 	np_fail "kunit.py run (exit $rc, see $TOOL_LOG)"
 fi
@@ -291,9 +203,8 @@ if [ -f "$RAW_LOG" ]; then
 fi
 
 mkdir -p "$OUT"
-[ -f "$JSON" ] && cp "$JSON" "$OUT/results.json"
 [ -f "$RAW_LOG" ] && cp "$RAW_LOG" "$OUT/test.log"
-echo "results: $OUT/results.json (kept in $JSON), kernel log: $OUT/test.log"
+echo "kernel log: $OUT/test.log (kunit.py's: $TOOL_LOG)"
 T1=$(date +%s%N)
 echo "wall time: $(( (T1 - T0) / 1000000000 )).$(( (T1 - T0) / 100000000 % 10 )) s"
 summary_done=1

@@ -65,11 +65,7 @@ E2E_STRESS_N=${E2E_STRESS_N:-40000}
 MATRIX_CYCLES=${MATRIX_CYCLES:-3}
 
 COLS="build install upgrade load conformance stress hardening shared skbguard toolstack control remove"
-
-log()
-{
-	echo "matrix: $*"
-}
+declare -gA XENV=()	# release -> the Xen version its tools report
 
 # column NAME: which column a guest check of the dom0 boot counts in.
 column()
@@ -184,7 +180,7 @@ headers_kver()
 
 release_run()
 {
-	local rel=$1 t t_rel root_env guest_env tools_env ROOT RKVER KVER \
+	local rel=$1 t t_rel guest_ok tools_ok ROOT RKVER KVER \
 		KVER2 deb IRD line TOOLS_ROOT TOOLS_VERSION qdisk sr
 
 	t_rel=$(np_now)
@@ -193,11 +189,10 @@ release_run()
 
 	# The root, as an operator's dom0 has it before the package.
 	t=$(np_now)
-	root_env=$("$SRCDIR/scripts/tools/release-root.sh" "$rel" 2>> "$WORK/setup.log") || {
+	np_env "$SRCDIR/scripts/tools/release-root.sh" "$rel" 2>> "$WORK/setup.log" || {
 		np_tab_fail "$rel" build root "scripts/tools/release-root.sh $rel failed (log: $WORK/setup.log)"
 		return
 	}
-	eval "$root_env"
 	KVER=$RKVER
 	np_timing "$rel root $(np_since "$t")s (kernel $KVER)"
 	# A run that died half-way leaves the package or the second kernel.
@@ -266,23 +261,25 @@ release_run()
 
 	# The release's dom0, booted with the root's module tree.
 	t=$(np_now)
-	guest_env=$("$SRCDIR/scripts/tools/e2e-guest.sh" "$rel" 2>> "$WORK/setup.log") || {
+	guest_ok=1
+	np_env "$SRCDIR/scripts/tools/e2e-guest.sh" "$rel" 2>> "$WORK/setup.log" || {
 		np_tab_fail "$rel" load guest "scripts/tools/e2e-guest.sh $rel failed (log: $WORK/setup.log)"
-		guest_env=
+		guest_ok=
 	}
-	if [ -n "$guest_env" ]; then
-		eval "$guest_env"
+	if [ -n "$guest_ok" ]; then
 		IRD=$WORK/$rel.initramfs
 		qdisk=0
 		[[ " $MATRIX_QDISK " != *" $rel "* ]] || qdisk=1
 		sr=0
 		[[ " $MATRIX_SAVE_RESTORE " != *" $rel "* && "$MATRIX_SAVE_RESTORE" != 1 ]] ||
 			sr=1
-		tools_env=$(XEN_TOOLS_QEMU=$qdisk "$SRCDIR/scripts/tools/xen-tools.sh" "$rel" 2>> "$WORK/setup.log") ||
+		tools_ok=1
+		XEN_TOOLS_QEMU=$qdisk np_env "$SRCDIR/scripts/tools/xen-tools.sh" "$rel" 2>> "$WORK/setup.log" || {
 			np_tab_fail "$rel" toolstack tools "scripts/tools/xen-tools.sh $rel failed (log: $WORK/setup.log)"
-		eval "$tools_env"
-		[ -z "${TOOLS_VERSION:-}" ] || eval "xenv_$rel=\${TOOLS_VERSION%%[+-]*}"
-		if [ -n "$tools_env" ] && skbguard_build "$rel" "$ROOT" "$KVER" &&
+			tools_ok=
+		}
+		[ -z "${TOOLS_VERSION:-}" ] || XENV[$rel]=${TOOLS_VERSION%%[+-]*}
+		if [ -n "$tools_ok" ] && skbguard_build "$rel" "$ROOT" "$KVER" &&
 		   matrix_initramfs "$rel" "$IRD" >> "$WORK/setup.log" 2>&1; then
 			np_timing "$rel guest $(np_since "$t")s"
 			boots "$rel" "np.mode=matrix np.ver=$VERSION np.stress_p=$E2E_STRESS_P np.stress_n=$E2E_STRESS_N np.cycles=$MATRIX_CYCLES np.save_restore=$sr np.qdisk=$qdisk" \
@@ -470,7 +467,7 @@ row()
 
 	np_release "$rel"
 	kver=$(cat "$NP_CACHE/roots/$rel/.nopanic-kver" 2>/dev/null || echo '?')
-	eval "xenv=\${xenv_$rel:-$REL_XEN}"
+	xenv=${XENV[$rel]:-$REL_XEN}
 	printf '| %s (%s) | %s | %s | %s |' "$rel" "$REL_DEBIAN" "$kver" \
 		"$xenv" "$(date -u +%Y-%m-%d)"
 	for col in $COLS; do
@@ -487,8 +484,7 @@ header()
 
 # --- main --------------------------------------------------------------------
 
-t_all=$(np_now)
-np_workdir "${MATRIX_WORK:-}" nopanic-matrix
+np_tier matrix "${MATRIX_WORK:-}"
 RELEASES=${*:-$(np_releases)}
 UPGRADE_IN=$(awk '!/^#/ && NF && $5 != "-" { print $1 }' "$NP_RELEASES" |
 	paste -sd, -)
@@ -536,18 +532,14 @@ PREV_VERSION=$(dpkg-deb -f "$PREV_DEB" Version 2>/dev/null || :)
 if [ -n "$PREV_DEB" ]; then
 	np_ok "previous deb ${PREV_DEB##*/}"
 else
-	log "no previous version: the upgrade from it is not run"
+	np_log "no previous version: the upgrade from it is not run"
 fi
 np_timing "previous deb $(np_since "$t")s"
 
 t=$(np_now)
-if make -C "$SRCDIR/tests" >> "$WORK/setup.log" 2>&1; then
-	np_ok "test-programs"
-else
-	np_fail "test-programs: build failed (log: $WORK/setup.log)"
-	np_summary
-	exit 1
-fi
+np_run make -C "$SRCDIR/tests" ||
+	np_fatal test-programs "build failed (log: $WORK/setup.log)"
+np_ok test-programs
 np_timing "tests $(np_since "$t")s"
 
 for rel in $RELEASES; do
@@ -576,10 +568,4 @@ echo "Xen's clients, in-tree (the control, MATRIX_CONTROL) and ours:"
 echo
 clients_table | tee "$NP_CACHE/matrix/clients.md"
 echo
-np_timing "matrix $(np_since "$t_all")s"
-if [ "$NP_FAILED" -eq 0 ] && [ -z "${MATRIX_WORK:-}" ]; then
-	rm -rf "$WORK"
-else
-	log "work directory kept: $WORK"
-fi
-np_summary
+np_tier_end

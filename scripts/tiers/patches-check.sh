@@ -63,12 +63,8 @@ E2E_TIMEOUT=${E2E_TIMEOUT:-600}
 
 COLS="applies checkpatch generated builds kunit conformance hardening control"
 PROGS="evtchn-conform evtchn-hardening"
+declare -gA SRC_OF=()	# release -> "line version" of its kernel source
 UPSTREAM=$SRCDIR/patches/upstream-commits
-
-log()
-{
-	echo "patches: $*"
-}
 
 # pok REL COL NAME [INFO]
 pok()
@@ -303,8 +299,8 @@ col_of()
 
 release_run()
 {
-	local rel=$1 t t_rel tree_env TREE KSRC_LINE KSRC_VERSION PDIR p RW \
-		ROOT RKVER KVER guest_env ok img_src hdr_src
+	local rel=$1 t t_rel TREE KSRC_LINE KSRC_VERSION PDIR p RW \
+		ROOT RKVER KVER ok img_src hdr_src
 
 	t_rel=$(np_now)
 	np_release "$rel" || { np_tab_fail "$rel" applies release "not in scripts/conf/releases"; return; }
@@ -313,12 +309,11 @@ release_run()
 	mkdir -p "$RW"
 
 	t=$(np_now)
-	tree_env=$("$SRCDIR/scripts/tools/kernel-tree.sh" "$rel" 2>> "$WORK/setup.log") || {
+	np_env "$SRCDIR/scripts/tools/kernel-tree.sh" "$rel" 2>> "$WORK/setup.log" || {
 		np_tab_fail "$rel" applies tree "scripts/tools/kernel-tree.sh $rel failed (log: $WORK/setup.log)"
 		return
 	}
-	eval "$tree_env"
-	eval "line_$rel=$KSRC_LINE srcv_$rel=$KSRC_VERSION"
+	SRC_OF[$rel]="$KSRC_LINE $KSRC_VERSION"
 	np_timing "$rel tree $(np_since "$t")s (linux-source-$KSRC_LINE $KSRC_VERSION)"
 	PDIR=$SRCDIR/patches/$KSRC_LINE
 	if [ ! -f "$PDIR/series" ]; then
@@ -328,7 +323,7 @@ release_run()
 
 	# The release's root: its kernel, headers and compiler.
 	t=$(np_now)
-	eval "$("$SRCDIR/scripts/tools/release-root.sh" "$rel" 2>> "$WORK/setup.log")" || {
+	np_env "$SRCDIR/scripts/tools/release-root.sh" "$rel" 2>> "$WORK/setup.log" || {
 		np_tab_fail "$rel" builds root "scripts/tools/release-root.sh $rel failed (log: $WORK/setup.log)"
 		return
 	}
@@ -418,10 +413,9 @@ release_run()
 	t=$(np_now)
 	if [ ! -f "$RW/patched.ko" ] || [ ! -f "$RW/unpatched.ko" ]; then
 		np_tab_fail "$rel" conformance dom0 "no modules to boot with"
-	elif ! guest_env=$("$SRCDIR/scripts/tools/e2e-guest.sh" "$rel" 2>> "$WORK/setup.log"); then
+	elif ! np_env "$SRCDIR/scripts/tools/e2e-guest.sh" "$rel" 2>> "$WORK/setup.log"; then
 		np_tab_fail "$rel" conformance guest "scripts/tools/e2e-guest.sh $rel failed (log: $WORK/setup.log)"
 	else
-		eval "$guest_env"
 		if patches_initramfs "$RW/initramfs" >> "$WORK/setup.log" 2>&1; then
 			np_timing "$rel guest $(np_since "$t")s"
 			dom0_run "$rel"
@@ -443,7 +437,7 @@ row()
 {
 	local rel=$1 col l v
 
-	eval "l=\${line_$rel:-?} v=\${srcv_$rel:-?}"
+	read -r l v <<< "${SRC_OF[$rel]:-? ?}"
 	printf '| %s | %s | %s |' "$l" "$rel" "$v"
 	for col in $COLS; do
 		printf ' %s |' "$(np_tab_cell "$rel" "$col")"
@@ -459,20 +453,15 @@ header()
 
 # --- main --------------------------------------------------------------------
 
-t_all=$(np_now)
-np_workdir "${PATCHES_WORK:-}" nopanic-patches
+np_tier patches-check "${PATCHES_WORK:-}"
 RELEASES=${*:-$(np_releases)}
 
 np_need_pkgs @boot @cc @patches @python >> "$WORK/setup.log" 2>&1
 
 t=$(np_now)
-if make -C "$SRCDIR/tests" >> "$WORK/setup.log" 2>&1; then
-	np_ok "test-programs"
-else
-	np_fail "test-programs: build failed (log: $WORK/setup.log)"
-	np_summary
-	exit 1
-fi
+np_run make -C "$SRCDIR/tests" ||
+	np_fatal test-programs "build failed (log: $WORK/setup.log)"
+np_ok test-programs
 np_timing "tests $(np_since "$t")s"
 
 for rel in $RELEASES; do
@@ -498,10 +487,4 @@ for rel in $RELEASES; do
 		"$(sed -n 's/^not ok control\/hardening\/\([^ ]*\) #.*/\1/p' \
 			"$WORK/$rel/control.txt" 2>/dev/null | tr '\n' ' ')"
 done
-np_timing "patches-check $(np_since "$t_all")s"
-if [ "$NP_FAILED" -eq 0 ] && [ -z "${PATCHES_WORK:-}" ]; then
-	rm -rf "$WORK"
-else
-	log "work directory kept: $WORK"
-fi
-np_summary
+np_tier_end

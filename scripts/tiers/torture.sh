@@ -106,41 +106,18 @@ PROGS="evtchn-conform evtchn-stress evtchn-hardening evtchn-fuzz"
 
 # --- reporting -------------------------------------------------------------
 
-log()
-{
-	echo "torture: $*"
-}
-
-# fatal STEP DETAIL: a setup step failed; nothing can boot. Report it as a
-# failed check, keep the work directory, stop.
-fatal()
-{
-	np_fail "$1: $2"
-	log "work directory kept: $WORK"
-	np_summary || exit 1
-}
-
-# run CMD...: print a command, then run it with its output in $WORK/setup.log.
-run()
-{
-	echo "+ $*"
-	echo "+ $*" >> "$WORK/setup.log"
-	"$@" >> "$WORK/setup.log" 2>&1
-}
-
 # --- steps -------------------------------------------------------------------
 
 # debug_kernel: build (once) and find the debug kernel: DEBUG_* variables.
 debug_kernel()
 {
-	local t env
+	local t
 
 	t=$(np_now)
-	env=$("$SRCDIR/scripts/tools/debug-kernel.sh" 2>> "$WORK/setup.log") || {
+	np_env "$SRCDIR/scripts/tools/debug-kernel.sh" 2>> "$WORK/setup.log" || {
 		tail -n 30 "$WORK/setup.log"
-		fatal debug-kernel "scripts/tools/debug-kernel.sh failed (log: $WORK/setup.log)"
+		np_fatal debug-kernel "scripts/tools/debug-kernel.sh failed (log: $WORK/setup.log)"
 	}
-	eval "$env"
 	grep '^debug-kernel: time ' "$WORK/setup.log" |
 		sed 's/^debug-kernel: //' || :
 	np_timing "debug-kernel $(np_since "$t")s (DEBUG_KVER=$DEBUG_KVER)"
@@ -153,10 +130,10 @@ xen()
 	local t env
 
 	t=$(np_now)
-	env=$(KVER='' "$SRCDIR/scripts/tools/e2e-guest.sh" 2>> "$WORK/setup.log") ||
-		fatal guest "scripts/tools/e2e-guest.sh failed (log: $WORK/setup.log)"
+	env=$("$SRCDIR/scripts/tools/e2e-guest.sh" 2>> "$WORK/setup.log") ||
+		np_fatal guest "scripts/tools/e2e-guest.sh failed (log: $WORK/setup.log)"
 	GUEST_XEN=$(echo "$env" | sed -n 's/^GUEST_XEN=//p')
-	[ -f "$GUEST_XEN" ] || fatal guest "no hypervisor '$GUEST_XEN'"
+	[ -f "$GUEST_XEN" ] || np_fatal guest "no hypervisor '$GUEST_XEN'"
 	np_timing "xen $(np_since "$t")s ($GUEST_XEN)"
 }
 
@@ -169,25 +146,25 @@ modules()
 
 	t=$(np_now)
 	src=$(run_out "$SRCDIR/scripts/tools/dkms-source.sh" "$WORK/src") ||
-		fatal dkms-source "scripts/tools/dkms-source.sh failed"
+		np_fatal dkms-source "scripts/tools/dkms-source.sh failed"
 	VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$src/dkms.conf")
-	[ -n "$VERSION" ] || fatal dkms-source "no PACKAGE_VERSION in $src/dkms.conf"
+	[ -n "$VERSION" ] || np_fatal dkms-source "no PACKAGE_VERSION in $src/dkms.conf"
 	if run make -C "$DEBUG_BUILD" M="$src" modules; then
 		ko=$src/drivers/xen/evtchn/xen-evtchn.ko
 		if [ -f "$ko" ] &&
 		   modinfo -F vermagic "$ko" | grep -q "^$DEBUG_KVER "; then
 			np_ok "build/xen-evtchn version=$VERSION"
 		else
-			fatal build/xen-evtchn "no $ko for $DEBUG_KVER"
+			np_fatal build/xen-evtchn "no $ko for $DEBUG_KVER"
 		fi
 	else
 		tail -n 30 "$WORK/setup.log"
-		fatal build/xen-evtchn "make -C $DEBUG_BUILD M=$src failed"
+		np_fatal build/xen-evtchn "make -C $DEBUG_BUILD M=$src failed"
 	fi
 
 	# The skb guard: its random frames run in the same boot.
 	if np_skbguard_src "$WORK/skbguard" &&
-	   run make -C "$DEBUG_BUILD" M="$WORK/skbguard" modules &&
+	   np_run make -C "$DEBUG_BUILD" M="$WORK/skbguard" modules &&
 	   [ -f "$WORK/skbguard/drivers/net/skb_guard/skb_guard.ko" ] &&
 	   [ -f "$WORK/skbguard/drivers/net/skb_guard/np_vnic.ko" ]; then
 		np_ok build/skb-guard
@@ -221,9 +198,9 @@ initramfs()
 
 	t=$(np_now)
 	# shellcheck disable=SC2086 # a list of targets
-	run make -C "$SRCDIR/tests" $PROGS || {
+	np_run make -C "$SRCDIR/tests" $PROGS || {
 		tail -n 30 "$WORK/setup.log"
-		fatal tests "make -C tests failed"
+		np_fatal tests "make -C tests failed"
 	}
 	ird=$WORK/initramfs
 	dom0_initramfs "$ird"
@@ -231,8 +208,8 @@ initramfs()
 		install -m 755 "$SRCDIR/tests/$p" "$ird/bin/$p"
 	done
 	# The skb guard's random frames (tests/skbguard/plan.sh's random()).
-	run make -C "$SRCDIR/tests" skbguard/np_randframes ||
-		fatal tests "np_randframes does not build"
+	np_run make -C "$SRCDIR/tests" skbguard/np_randframes ||
+		np_fatal tests "np_randframes does not build"
 	install -m 755 "$SRCDIR/tests/skbguard/np_randframes" "$ird/bin/np_randframes"
 	install -m 644 "$SRCDIR/tests/skbguard/plan.sh" "$ird/plans/skbguard.sh"
 	if [ -n "${SKB_KOS:-}" ]; then
@@ -240,10 +217,10 @@ initramfs()
 		# shellcheck disable=SC2086 # a list of files
 		install -m 644 $SKB_KOS "$ird/lib/nopanic/"
 	fi
-	run dom0_modules "$ird" "$MODDIR" "$DEBUG_KVER" ||
-		fatal initramfs "dom0_modules failed"
+	np_run dom0_modules "$ird" "$MODDIR" "$DEBUG_KVER" ||
+		np_fatal initramfs "dom0_modules failed"
 	grep -q '^updates/xen-evtchn.ko:' "$ird/lib/modules/$DEBUG_KVER/modules.dep" ||
-		fatal initramfs "modules.dep does not point at updates/xen-evtchn.ko"
+		np_fatal initramfs "modules.dep does not point at updates/xen-evtchn.ko"
 	dom0_pack "$ird" "$WORK/initrd.cpio.gz"
 	np_timing "initramfs $(np_since "$t")s ($(du -k "$WORK/initrd.cpio.gz" | cut -f1) KiB)"
 }
@@ -267,7 +244,7 @@ sanitizer_report()
 {
 	kernel_log "$1" | grep -E -A 40 "$BAD_LOG" > "$WORK/$1.reports" || :
 	[ -s "$WORK/$1.reports" ] || return 0
-	log "kernel reports in $WORK/$1.log:"
+	np_log "kernel reports in $WORK/$1.log:"
 	head -n 200 "$WORK/$1.reports" | sed 's/^/  | /'
 }
 
@@ -276,7 +253,7 @@ kmemleak_report()
 {
 	guest_info "$1" | sed -n 's/^kmemleak: /  | /p' > "$WORK/$1.kmemleak"
 	[ -s "$WORK/$1.kmemleak" ] || return 0
-	log "kmemleak:"
+	np_log "kmemleak:"
 	head -n 200 "$WORK/$1.kmemleak"
 }
 
@@ -304,7 +281,7 @@ summary()
 {
 	local reports leaks
 
-	log "kernel $(guest_info "$1" | sed -n 's/^kernel //p' | head -n 1)," \
+	np_log "kernel $(guest_info "$1" | sed -n 's/^kernel //p' | head -n 1)," \
 		"debug options: $(guest_info "$1" |
 			sed -n 's/^debug-option //p' | tr '\n' ' ')"
 	guest_info "$1" |
@@ -315,33 +292,25 @@ summary()
 		sed 's/^/torture: /'
 	leaks=$(grep -c '^  | unreferenced object' "$WORK/$1.kmemleak" 2>/dev/null || :)
 	reports=$(kernel_log "$1" | grep -cE "$BAD_LOG" || :)
-	log "reports found: ${reports:-0} in the kernel log, ${leaks:-0} kmemleak"
+	np_log "reports found: ${reports:-0} in the kernel log, ${leaks:-0} kmemleak"
 }
 
 # --- main ----------------------------------------------------------------------
 
-t_all=$(np_now)
-np_workdir "${TORTURE_WORK:-}" nopanic-torture
-log "work directory $WORK; tree $(git -C "$SRCDIR" describe --always --dirty 2>/dev/null || echo unknown)"
+np_tier torture "${TORTURE_WORK:-}"
+[ "${TORTURE_KEEP:-0}" != 1 ] || NP_TIER_KEEP=$WORK
+np_log "work directory $WORK; tree $(git -C "$SRCDIR" describe --always --dirty 2>/dev/null || echo unknown)"
 
 debug_kernel
 xen
 # QEMU splits -initrd at commas (",," is a literal one) and at spaces.
 case "$GUEST_XEN$GUEST_KERNEL$WORK" in
 *[,\ ]*)
-	fatal paths "no commas or spaces allowed in $GUEST_XEN, $GUEST_KERNEL or $WORK"
+	np_fatal paths "no commas or spaces allowed in $GUEST_XEN, $GUEST_KERNEL or $WORK"
 	;;
 esac
 modules
 initramfs
 torture_boot
 summary torture
-np_timing "total $(np_since "$t_all")s"
-
-if [ "$NP_FAILED" -eq 0 ] && [ "${TORTURE_KEEP:-0}" != 1 ] &&
-   [ -z "${TORTURE_WORK:-}" ]; then
-	rm -rf "$WORK"
-else
-	log "work directory kept: $WORK"
-fi
-np_summary
+np_tier_end

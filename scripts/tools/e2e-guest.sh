@@ -85,9 +85,8 @@ is_elf()
 
 RELEASE=${1:-${E2E_RELEASE:-bookworm}}
 np_release "$RELEASE"
-root_env=$("$NP_TOP/scripts/tools/release-root.sh" "$RELEASE") ||
+np_env "$NP_TOP/scripts/tools/release-root.sh" "$RELEASE" ||
 	die "no root for $RELEASE"
-eval "$root_env"
 KVER=$RKVER
 XEN_PKG=xen-hypervisor-$REL_XEN-amd64
 np_need_pkgs @boot @python

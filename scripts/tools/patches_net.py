@@ -46,6 +46,7 @@ line, then "N passed, N failed"; progress goes to stderr.
 
 import difflib
 import fcntl
+import io
 import os
 import re
 import string
@@ -57,6 +58,8 @@ import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(TOP, 'scripts', 'lib'))
+import ktap  # noqa: E402  the one KTAP reader
 PROSE = os.path.join(TOP, 'scripts', 'conf', 'patches-net')
 CACHE = os.environ.get('NOPANIC_CACHE', '/var/cache/nopanic')
 LINES = {'5.10': 'bullseye', '6.1': 'bookworm', '6.12': 'trixie',
@@ -736,65 +739,32 @@ def cmd_check(line, res, tree=None):
 # --- kunit ------------------------------------------------------------------------
 
 
-def bad_log(path=os.path.join(TOP, 'scripts', 'conf', 'bad-log')):
-    """The project's one list of bad kernel log lines, as a regex."""
-    with open(path) as f:
-        return re.compile('|'.join(
-            x.rstrip('\n') for x in f
-            if x.strip() and not x.startswith('#')))
-
-
-REPORT = bad_log()
-
-
 def kunit_results(source, logtext, line, rc, logp, res):
-    """The suite's cases in @source against kunit.py's raw output."""
+    """The suite's cases in @source against kunit.py's raw output, read by
+    scripts/lib/ktap.py with the project's bad-log list: every case the
+    source has must pass with no bad line printed while it ran, and the
+    whole log must be clean (kernel-log)."""
     suite = re.search(r'\.name = "(\w+)"', source).group(1)
-    cases = re.findall(r'KUNIT_CASE\((\w+)\)', source)
-    strip = re.compile(r'^\[\s*\d+\.\d+\]\s?')
-    result, why, cur, in_suite, stray = {}, {}, None, False, []
-    for raw in logtext.splitlines():
-        ln = strip.sub('', raw)
-        if re.search(r'# Subtest: %s$' % suite, ln):
-            in_suite = True
-            continue
-        if in_suite:
-            m = re.match(r'^\s+(not )?ok \d+ (?:- )?(\w+)', ln)
-            if m and m.group(2) in cases:
-                result[m.group(2)] = not m.group(1)
-                if cur and m.group(2) not in why:
-                    why[m.group(2)] = cur
-                cur = None
-                continue
-            m = re.match(r'^(not )?ok \d+ (?:- )?%s$' % suite, ln.strip())
-            if m and not ln.startswith('    '):
-                in_suite = False
-                continue
-            if REPORT.search(ln):
-                if cur is None:
-                    cur = ln.strip()
-                continue
-            m = re.search(r'# (\w+): (EXPECTATION|ASSERTION) FAILED', ln)
-            if m:
-                why.setdefault(m.group(1), ln.strip())
-        elif REPORT.search(ln) and not (
-                result and 'Unable to mount root fs' in ln):
-            # 5.10's UML ends the run that way, after the suites
-            stray.append(ln.strip())
-    crash = cur or (stray[-1] if stray else None)
-    for c in cases:
+    # 5.10's UML ends the run with a root fs panic, after the suites.
+    text = '\n'.join(x for x in logtext.splitlines()
+                     if 'Unable to mount root fs' not in x)
+    root = ktap.parse(io.StringIO(text), ktap.bad_log(
+        os.path.join(TOP, 'scripts', 'conf', 'bad-log')))
+    got = {p: (st, why) for st, p, why in ktap.leaves(root, '', True)}
+    for c in re.findall(r'KUNIT_CASE\((\w+)\)', source):
+        st, why = got.get('%s/%s' % (suite, c), (
+            'fail', 'did not run (UML stopped, or the build failed: '
+            'kunit.py exit %d, see %s)' % (rc, logp)))
         name = '%s/kunit/%s.%s' % (line, suite, c)
-        if c not in result:
-            res.fail(name, 'did not run (%s)' % (
-                'crashed: ' + crash if crash else
-                'UML stopped, or the build failed: kunit.py exit %d, see %s'
-                % (rc, logp)))
-        elif result[c] and c not in why:
+        if st == 'ok':
             res.ok(name)
         else:
-            res.fail(name, why.get(c, 'failed'))
-    if stray:
-        res.fail('%s/kunit/kernel-log' % line, stray[0])
+            res.fail(name, why)
+    for st, _, why in ktap.log_check(root, ''):
+        if st == 'ok':
+            res.ok('%s/kunit/kernel-log' % line)
+        else:
+            res.fail('%s/kunit/kernel-log' % line, why)
 
 
 def kunitconfig(tree):

@@ -61,9 +61,8 @@ die()
 	exit 1
 }
 
-root_env=$("$NP_TOP/scripts/tools/release-root.sh" "$release") ||
+np_env "$NP_TOP/scripts/tools/release-root.sh" "$release" ||
 	die "scripts/tools/release-root.sh $release failed"
-eval "$root_env"
 
 CACHE=$NP_CACHE/toolstack/$release$suffix
 TREE=$CACHE/root

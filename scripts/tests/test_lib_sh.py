@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Unit tests of scripts/lib/lib.sh, the shell side of the harness: each
+case runs a bash snippet with the library sourced."""
+
+import os
+import subprocess
+import tempfile
+import unittest
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
+def bash(snippet):
+    """stdout of @snippet, run by bash after sourcing lib.sh."""
+    with tempfile.TemporaryDirectory() as cache:
+        r = subprocess.run(
+            ['bash', '-c', '. "$1/scripts/lib/lib.sh"; ' + snippet, '_', TOP],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, NOPANIC_CACHE=cache))
+    return r.returncode, r.stdout
+
+
+class Env(unittest.TestCase):
+    """np_env: a tool's NAME=VALUE lines as variables, never evaluated."""
+
+    def test_values_are_taken_as_they_are(self):
+        rc, out = bash(r"""
+            tool() { echo 'ROOT=/a b/c'; echo 'X=$(echo run)'; echo 'junk';
+                     echo 'lower=1'; }
+            np_env tool; echo "[$ROOT][$X][${lower:-unset}]" """)
+        self.assertEqual(out, '[/a b/c][$(echo run)][unset]\n')
+
+    def test_sets_the_callers_locals(self):
+        rc, out = bash(r"""
+            tool() { echo KVER=6.1; }
+            f() { local KVER; np_env tool; echo "in: $KVER"; }
+            f; echo "out: ${KVER:-unset}" """)
+        self.assertEqual(out, 'in: 6.1\nout: unset\n')
+
+    def test_status_is_the_tools(self):
+        rc, out = bash('tool() { echo A=1; return 3; }; '
+                       'np_env tool; echo "$? $A"')
+        self.assertEqual(out, '3 1\n')
+
+
+class Table(unittest.TestCase):
+    """np_tab_*: checks counted per row and column."""
+
+    def test_cells(self):
+        rc, out = bash(r"""
+            np_tab_check sid load a true > /dev/null
+            np_tab_check sid load b false > /dev/null
+            np_tab_check sid stress c true > /dev/null
+            np_tab_na sid kunit 'skipped (PATCHES_KUNIT)'
+            for c in load stress kunit remove; do
+                np_tab_cell sid $c 'n/a: '
+            done""")
+        self.assertEqual(out.splitlines(), [
+            'FAIL 1/2', 'ok 1', 'n/a: skipped (PATCHES_KUNIT)', 'not run'])
+
+
+class Skeleton(unittest.TestCase):
+    """np_tier ... np_tier_end: the work directory goes when all passed."""
+
+    def test_work_directory_removed_after_a_pass(self):
+        rc, out = bash('np_tier t; d=$WORK; np_run echo hi; np_ok x > /dev/null; '
+                       'np_tier_end > /dev/null; [ -d "$d" ] || echo gone')
+        self.assertEqual((rc, out), (0, 'gone\n'))
+
+    def test_kept_after_a_failure(self):
+        rc, out = bash('np_tier t; d=$WORK; np_fail x > /dev/null; '
+                       'np_tier_end | tail -n 2; grep -c . "$d/setup.log"; '
+                       'rm -rf "$d"')
+        self.assertEqual(out.splitlines()[-3:],
+                         ['1..1', '0 passed, 1 failed', '0'])
+
+    def test_fatal_counts_and_exits(self):
+        rc, out = bash('np_tier t; d=$WORK; np_fatal build "no gcc"; '
+                       'echo not-reached')
+        self.assertEqual(rc, 1)
+        self.assertIn('not ok 1 build # no gcc', out)
+        self.assertNotIn('not-reached', out)
+        self.assertIn('work directory kept', out)
+        subprocess.run(['rm', '-rf'] + [w.split(': ')[-1] for w in
+                                         out.splitlines()
+                                         if 'work directory kept' in w])
+
+
+if __name__ == '__main__':
+    unittest.main()
