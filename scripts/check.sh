@@ -11,8 +11,9 @@
 # one failure.
 set -u
 . "$(dirname "$0")/lib/lib.sh"
-# ktap.py reads every tier's results.
-np_need_pkgs @python
+# Every package group the tiers use, installed once here (ktap.py reads
+# every tier's results): no apt-get runs beside the background work below.
+np_need_pkgs @python @cc @build @kbuild @patches @boot @net @roots @deb
 
 # Xen's toolstack on Debian 12 runs in the matrix (Debian 12's dom0, ours
 # and the in-tree control), not in a tier of its own: make e2e-toolstack
@@ -21,7 +22,40 @@ tiers=${NOPANIC_TIERS:-"check-build kunit e2e e2e-skbguard torture matrix patche
 times=
 start=$(date +%s)
 logs=$(mktemp -d /tmp/nopanic-check.XXXXXX)
-trap 'rm -rf "$logs"' EXIT
+prep=
+trap '[ -z "$prep" ] || pkill -P "$prep"; rm -rf "$logs"' EXIT
+
+# What the matrix and patches-check need and no earlier tier does -- the
+# other releases' roots, guests and kernel sources (Debian 12's are made
+# by the kunit and e2e tiers) -- is made in the background at the lowest
+# CPU and I/O priority, in the time the guests under QEMU leave idle. A
+# tier that needs one first waits for it (the tools lock what they make);
+# patches-check starts when all are done. No QEMU runs in it. It starts
+# after check-build, the last tier that installs host packages.
+prepare()
+{
+	local rel t0=$SECONDS
+
+	for rel in $(np_releases); do
+		[ "$rel" = bookworm ] || "$NP_TOP/scripts/tools/e2e-guest.sh" "$rel"
+	done
+	for rel in $(np_releases); do
+		[ "$rel" = bookworm ] ||
+			"$NP_TOP/scripts/tools/kernel-tree.sh" --no-reset "$rel"
+	done
+	echo "prepared in $((SECONDS - t0)) s"
+}
+prepare_start()
+{
+	case " $tiers " in
+	*" matrix "*|*" patches-check "*)
+		(trap - EXIT; renice -n 19 -p "$BASHPID" > /dev/null
+		 ionice -c 3 -p "$BASHPID"; prepare) > "$logs/prepare.log" 2>&1 &
+		prep=$!
+		;;
+	esac
+}
+[ "${tiers%% *}" = check-build ] || prepare_start
 
 for tier in $tiers; do
 	case $tier in
@@ -45,6 +79,11 @@ for tier in $tiers; do
 			     "$NP_TOP/scripts/tiers/patches-check.sh") ;;
 	*)		echo "unknown tier $tier"; exit 2 ;;
 	esac
+	if [ "$tier" = patches-check ] && [ -n "$prep" ]; then
+		wait "$prep" || echo "background preparation failed (the tiers make what they need)"
+		tail -n 1 "$logs/prepare.log"
+		prep=
+	fi
 	echo "=== $tier"
 	t0=$(date +%s)
 	"${cmd[@]}" 2>&1 | tee "$logs/$tier.ktap"
@@ -66,6 +105,7 @@ for tier in $tiers; do
 		sum="$sum; exited $rc: 1 failure more"
 	fi
 	echo "=== $tier: $sum ($(($(date +%s) - t0)) s)"
+	[ "$tier" != check-build ] || prepare_start
 	times="$times$(printf '  %-14s %5d s  %s' "$tier" $(($(date +%s) - t0)) "$sum")
 "
 done

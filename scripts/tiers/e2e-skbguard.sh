@@ -186,8 +186,7 @@ log_clean guarded
 
 # Control boot: guard off, one 8000-byte frame; must crash as the seed did.
 boots control "np.mode=control" >> "$WORK/setup.log"
-# shellcheck disable=SC2154 # t_control: set by boot_wait
-np_timing "boot control ${t_control}s"
+np_timing "boot control ${BOOT_T[control]}s"
 clog=$(kernel_log control)
 if echo "$clog" | grep -q 'skb_over_panic'; then
 	np_ok "control/skb_over_panic $(echo "$clog" | grep -o 'skb_over_panic: .*len:[0-9]* put:[0-9]*' | head -n 1)"
@@ -199,13 +198,12 @@ if echo "$clog" | grep -q 'kernel BUG at net/core/skbuff.c'; then
 else
 	np_fail "control/kernel-BUG: no 'kernel BUG at net/core/skbuff.c' in $WORK/control.log"
 fi
-# shellcheck disable=SC2154 # rc_control: set by boot_wait
-if [ "$rc_control" = 124 ]; then
+if [ "${BOOT_RC[control]}" = 124 ]; then
 	np_fail "control/panic-ends-qemu: timed out after ${E2E_TIMEOUT}s"
 elif echo "$clog" | grep -q 'Kernel panic - not syncing'; then
 	np_ok "control/panic-ends-qemu"
 else
-	np_fail "control/panic-ends-qemu: QEMU exit status $rc_control without a kernel panic"
+	np_fail "control/panic-ends-qemu: QEMU exit status ${BOOT_RC[control]} without a kernel panic"
 fi
 # The crash is in our driver's receive copy, not anywhere else.
 if echo "$clog" | grep -Eq '^\[ *[0-9.]+\] +npv_[a-z_]+\+0x[0-9a-f]+/0x[0-9a-f]+ \[np_vnic\]'; then
