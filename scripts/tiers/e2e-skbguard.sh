@@ -90,8 +90,8 @@ np_env "$SRCDIR/scripts/tools/e2e-guest.sh" 2>> "$WORK/setup.log" ||
 	np_fatal guest "scripts/tools/e2e-guest.sh failed (log: $WORK/setup.log)"
 KDIR=/usr/src/linux-headers-$KVER	# in the release root
 [ -d "$GUEST_ROOT$KDIR" ] || np_fatal headers "no $KDIR in $GUEST_ROOT"
-np_need_pkgs @net >> "$WORK/setup.log" 2>&1 ||
-	np_fatal packages "cannot install iproute2"
+np_need_pkgs @boot @cc @net >> "$WORK/setup.log" 2>&1 ||
+	np_fatal packages "cannot install the host's packages (log: $WORK/setup.log)"
 np_timing "guest $(np_since "$t")s (KVER=$KVER, kernel $GUEST_KERNEL)"
 
 # --- our modules, built in a copy (the source tree stays clean) -----------

@@ -84,6 +84,9 @@ E2E_STRESS_N=${E2E_STRESS_N:-40000}
 # --- work directory --------------------------------------------------------
 
 np_tier e2e "${E2E_WORK:-}"
+# The host builds the guest's test programs; the rest comes from the root.
+np_need_pkgs @boot @cc @python >> "$WORK/setup.log" 2>&1 ||
+	np_fatal packages "cannot install the host's packages (log: $WORK/setup.log)"
 [ "${E2E_KEEP:-0}" != 1 ] || NP_TIER_KEEP=$WORK
 
 # --- guest: Xen and the dom0 kernel (cached) -------------------------------

@@ -298,6 +298,8 @@ summary()
 # --- main ----------------------------------------------------------------------
 
 np_tier torture "${TORTURE_WORK:-}"
+np_need_pkgs @boot @cc @python >> "$WORK/setup.log" 2>&1 ||
+	np_fatal packages "cannot install the host's packages (log: $WORK/setup.log)"
 [ "${TORTURE_KEEP:-0}" != 1 ] || NP_TIER_KEEP=$WORK
 np_log "work directory $WORK; tree $(git -C "$SRCDIR" describe --always --dirty 2>/dev/null || echo unknown)"
 
