@@ -21,7 +21,8 @@
 #define npev_make_refcounted(port, is_static) \
 	evtchn_make_refcounted(port, is_static)
 #else
-#define npev_make_refcounted(port, is_static) evtchn_make_refcounted(port)
+#define npev_make_refcounted(port, is_static) \
+	((void)(is_static), evtchn_make_refcounted(port))
 #endif
 
 /*
@@ -50,7 +51,7 @@
 #ifdef NOPANIC_HAVE_LATEEOI
 #define npev_bind_irqhandler		bind_evtchn_to_irqhandler_lateeoi
 #define npev_irq_eoi(irq)		xen_irq_lateeoi(irq, 0)
-#define npev_irq_hold(irq)		do { } while (0)
+#define npev_irq_hold(irq)		((void)(irq))
 #else
 #define npev_bind_irqhandler		bind_evtchn_to_irqhandler
 #define npev_irq_eoi(irq)		enable_irq(irq)
