@@ -56,13 +56,11 @@ log() { echo "kunit: $*" >&2; }
 np_need_pkgs @python @kbuild @cc
 # The release's pristine kernel source (a git tree, tag pristine).
 KUNIT_RELEASE=${KUNIT_RELEASE:-bookworm}
-src_env=$("$NP_TOP/scripts/tools/kernel-tree.sh" --no-reset "$KUNIT_RELEASE") || {
+np_env "$NP_TOP/scripts/tools/kernel-tree.sh" --no-reset "$KUNIT_RELEASE" || {
 	log "scripts/tools/kernel-tree.sh $KUNIT_RELEASE failed"
 	exit 1
 }
-SRC_TREE=$(sed -n 's/^TREE=//p' <<<"$src_env")
-KUNIT_KLINE=$(sed -n 's/^KSRC_LINE=//p' <<<"$src_env")
-SRC_VERSION=$(sed -n 's/^KSRC_VERSION=//p' <<<"$src_env")
+SRC_TREE=$TREE KUNIT_KLINE=$KSRC_LINE SRC_VERSION=$KSRC_VERSION
 KCACHE=$NP_CACHE/kunit
 TREE=$KCACHE/linux-source-$KUNIT_KLINE
 BUILD=$KCACHE/build-$KUNIT_KLINE

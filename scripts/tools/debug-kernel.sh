@@ -33,8 +33,8 @@
 #   DEBUG_JOBS      make -j (default 2); the build runs under nice -n 10
 #
 # Progress goes to stderr, the build's output to
-# $NOPANIC_CACHE/debug-kernel/build.log. stdout gets shell assignments for
-# `eval`:
+# $NOPANIC_CACHE/debug-kernel/build.log. stdout gets NAME=VALUE lines for
+# np_env:
 #   DEBUG_KVER=...     the kernel release
 #   DEBUG_KERNEL=...   the uncompressed vmlinux (what Xen boots as dom0)
 #   DEBUG_MODULES=...  the installed module tree, .../lib/modules/$DEBUG_KVER

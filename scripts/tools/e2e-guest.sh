@@ -22,7 +22,7 @@
 #   NOPANIC_CACHE   cache root (default /var/cache/nopanic); the guest
 #                   goes in its guest/<release>-$KVER
 #
-# Progress goes to stderr. stdout gets shell assignments for `eval`:
+# Progress goes to stderr. stdout gets NAME=VALUE lines for np_env:
 #   KVER=...         the kernel release
 #   GUEST_CACHE=...  the cache directory
 #   GUEST_XEN=...    the gunzipped Xen ELF (what QEMU's -kernel wants)

@@ -18,7 +18,7 @@
 # (make kunit copies it with git archive while make patches-check may
 # have its series applied there).
 #
-# Progress goes to stderr. stdout gets shell assignments for `eval`:
+# Progress goes to stderr. stdout gets NAME=VALUE lines for np_env:
 #   TREE=...          the git work tree
 #   KSRC_LINE=...     the kernel line (6.1, 6.12, ...)
 #   KSRC_VERSION=...  the linux-source package's Debian version
@@ -44,8 +44,8 @@ die() {
 
 np_need_pkgs git xz-utils
 
-ROOT=$("$NP_TOP/scripts/tools/release-root.sh" "$release" | sed -n 's/^ROOT=//p')
-[ -d "$ROOT" ] || die "no release root for $release"
+np_env "$NP_TOP/scripts/tools/release-root.sh" "$release" ||
+	die "no release root for $release"
 run_apt() { np_chroot "$ROOT" "$@"; }
 
 pkg=$(run_apt apt-cache depends linux-source 2>/dev/null |

@@ -9,7 +9,7 @@
 #
 # Usage: scripts/tools/release-root.sh <release>     (a name in scripts/conf/releases)
 #
-# Progress goes to stderr. stdout gets shell assignments for `eval`:
+# Progress goes to stderr. stdout gets NAME=VALUE lines for np_env:
 #   ROOT=...   the root directory
 #   RKVER=...  the kernel release linux-image-amd64 installed in it
 #

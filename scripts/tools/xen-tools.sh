@@ -19,7 +19,7 @@
 # $NOPANIC_CACHE/toolstack/<release>; rebuilt when the root changed.
 #
 # Progress on stderr; stdout: TOOLS_ROOT=<tree> and TOOLS_VERSION=<version
-# of xen-utils> for `eval`.
+# of xen-utils>, for np_env.
 
 set -eu
 export LC_ALL=C
