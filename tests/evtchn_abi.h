@@ -102,9 +102,16 @@ struct np_privcmd_hypercall {
 #define NP_HYPERVISOR_event_channel_op	32
 #define NP_EVTCHNOP_close		3
 #define NP_EVTCHNOP_status		5
+#define NP_EVTCHNOP_alloc_unbound	6
 
 struct np_evtchn_close {
 	uint32_t port;
+};
+
+struct np_evtchn_alloc_unbound {
+	uint16_t dom;		/* IN */
+	uint16_t remote_dom;	/* IN */
+	uint32_t port;		/* OUT */
 };
 
 struct np_evtchn_status {
@@ -604,6 +611,23 @@ static inline int xen_close_port(uint32_t port)
 	struct np_evtchn_close c = { .port = port };
 
 	return xen_evtchn_op(NP_EVTCHNOP_close, &c, sizeof(c));
+}
+
+/*
+ * A port allocated in Xen for @remote, with no kernel binding: what a
+ * static event channel looks like to IOCTL_EVTCHN_BIND_STATIC, which
+ * binds a number it is given. The port number, or -errno.
+ */
+static inline int xen_alloc_unbound(uint16_t remote)
+{
+	struct np_evtchn_alloc_unbound a = {
+		.dom = NP_DOMID_SELF,
+		.remote_dom = remote,
+	};
+	int rc;
+
+	rc = xen_evtchn_op(NP_EVTCHNOP_alloc_unbound, &a, sizeof(a));
+	return rc < 0 ? rc : (int)a.port;
 }
 
 /*
