@@ -74,8 +74,10 @@ for tier in $tiers; do
 	# Every line's series, but the net KUnit suite on Debian 12's line
 	# only: there it runs in the UML build of the kunit tier above
 	# (seconds); on the others it is a UML kernel build of its own, which
-	# make patches-check runs.
+	# make patches-check runs. The same for the line kernels (the
+	# events-core patch built in): Debian 12's boot if they are cached.
 	patches-check)	cmd=(env "PATCHES_KUNIT=${PATCHES_KUNIT:-bookworm}"
+			     "PATCHES_KERNEL_ON=${PATCHES_KERNEL_ON:-bookworm}"
 			     "$NP_TOP/scripts/tiers/patches-check.sh") ;;
 	*)		echo "unknown tier $tier"; exit 2 ;;
 	esac

@@ -36,19 +36,36 @@
 #               (scripts/tools/patches_net.py kunit; on 6.1 in the one UML
 #               build that make kunit uses too); PATCHES_KUNIT limits it
 #               to some releases, the others say "skipped"
-#   conformance the release's Xen and kernel booted under QEMU
-#   hardening   (tests/guest/plan-patches.sh) with the patched module:
-#   control     evtchn-conform and evtchn-hardening --intree pass, the log
-#               stays clean; then the unpatched module: evtchn-conform
-#               passes, evtchn-hardening --intree must fail (a case fails
-#               or the kernel logs a BUG or WARNING)
+#   conformance the release's Xen and Debian's kernel booted under QEMU
+#   control     (tests/guest/plan-patches.sh, np.patches=module) with the
+#               patched module: evtchn-conform passes, the log stays
+#               clean; then the unpatched module: evtchn-conform passes,
+#               evtchn-hardening --intree must fail (a case fails or the
+#               kernel logs a BUG or WARNING). The patched module is not
+#               put through the hardening cases there: they end in the
+#               events core's close, which only the series' core patch
+#               keeps from BUG()ing
+#   kernel      the series built into the line's kernel (scripts/tools/
+#   kcontrol    line-kernel.sh: Debian's source, a dom0 config) and booted
+#               as the dom0 (np.patches=kernel-patched): evtchn-conform,
+#               evtchn-hardening --intree --race-release and evtchn-shared
+#               pass, the refused closes are logged, nothing bad is; the
+#               same kernel built without the series (kcontrol,
+#               np.patches=kernel-control) must fail the hardening cases.
+#               make check runs them where the kernels are cached and says
+#               "skipped" elsewhere; PATCHES_KERNEL=build (make
+#               patches-check) builds what is missing first
 #
 # Prints one line per check, the table release x column (also written to
 # $NOPANIC_CACHE/patches/latest.md), each stage's time and, last,
 # `N passed, N failed` (`, N skipped` when kunit was left out somewhere).
 #
 # Environment: PATCHES_KUNIT (releases whose net KUnit suite runs; default
-# all, "none" for none), PATCHES_WORK (keep the work directory there),
+# all, "none" for none), PATCHES_KERNEL (build: build the line kernels
+# that are not cached; default: use the cached ones only),
+# PATCHES_KERNEL_ON (releases whose line kernels boot; default all),
+# PATCHES_WORK
+# (keep the work directory there),
 # E2E_TIMEOUT (one boot's limit, default 600 s), V, NOPANIC_CACHE.
 
 set -u
@@ -61,8 +78,8 @@ E2E_TIMEOUT=${E2E_TIMEOUT:-600}
 # shellcheck source=scripts/lib/dom0.sh
 . "$SRCDIR/scripts/lib/dom0.sh"
 
-COLS="applies checkpatch generated builds kunit conformance hardening control"
-PROGS="evtchn-conform evtchn-hardening"
+COLS="applies checkpatch generated builds kunit conformance control kernel kcontrol"
+PROGS="evtchn-conform evtchn-hardening evtchn-shared"
 declare -gA SRC_OF=()	# release -> "line version" of its kernel source
 UPSTREAM=$SRCDIR/patches/upstream-commits
 
@@ -163,6 +180,21 @@ quilt_applies()
 	return "$rc"
 }
 
+# debian_form LINE TREE: the xen series in Debian's kernel team's form
+# (scripts/tools/debian-form.sh: bugfix/all/, DEP-3 headers) applies with
+# quilt on top of the tree, every patch carrying Origin: and Forwarded:.
+debian_form()
+{
+	local d=$RW/debian p
+
+	"$SRCDIR/scripts/tools/debian-form.sh" "$1" "$d" || return 1
+	for p in "$d"/bugfix/all/*.patch; do
+		grep -q '^Origin: ' "$p" && grep -q '^Forwarded: ' "$p" ||
+			{ echo "$p: no DEP-3 Origin:/Forwarded:"; return 1; }
+	done
+	quilt_applies "$2" "$d"
+}
+
 # checkpatch TREE PATCH: the tree's own checkpatch, --strict, clean.
 checkpatch()
 {
@@ -177,7 +209,7 @@ checkpatch()
 	ln -sf /usr/bin/python3 "$WORK/pybin/python3"
 	out=$(cd "$1" && PATH=$WORK/pybin:/usr/bin:/bin:$PATH \
 		perl scripts/checkpatch.pl --strict \
-		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES \
+		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES,MISSING_FIXES_TAG \
 		--no-summary --terse "$2" 2>&1)
 	[ -z "$out" ] || { echo "$out" | head -n 5; return 1; }
 }
@@ -247,52 +279,104 @@ patches_initramfs()
 	dom0_pack "$ird" "$WORK/initrd.cpio.gz"
 }
 
-# dom0_run REL: boot the release's dom0 with both modules; its checks into
-# the columns; the control's own case results kept in $RW/control.txt.
-# The boot must reach /init and finish the patched run; the control may
-# crash dom0 after that (on 5.10 and 6.1 it does: kernel BUG).
+# dom0_run REL NAME ARGS: boot the release's dom0 (GUEST_KERNEL with
+# $WORK/initrd.cpio.gz) with plan-patches.sh's ARGS; its checks into the
+# columns; the control's own case results kept in $RW/NAME.control. The
+# boot must reach /init and finish the patched run; a control may crash
+# dom0 after that (on every line it does: kernel BUG).
 dom0_run()
 {
-	local rel=$1 name=patches_$1 line t
+	local rel=$1 name=$2 args=$3 line t
 
 	t=$(np_now)
-	boots "$name" "np.mode=patches np.patched_md5=$(md5_of "$RW/patched.ko") np.unpatched_md5=$(md5_of "$RW/unpatched.ko")" \
-		>> "$WORK/setup.log"
-	np_timing "$rel boot $(np_since "$t")s"
-	cp "$WORK/$name.log" "$RW/console.log"
-	cp "$WORK/$name.ktap" "$RW/results.ktap"
-	guest_info "$name" | sed -n 's/^control: //p' > "$RW/control.txt"
+	boots "$name" "np.mode=patches $args" >> "$WORK/setup.log"
+	np_timing "$rel boot $name $(np_since "$t")s"
+	cp "$WORK/$name.log" "$RW/$name.console.log"
+	guest_info "$name" | sed -n 's/^control: //p' > "$RW/$name.control"
 	if ! guest_info "$name" | grep -q '^init-reached'; then
-		np_tab_fail "$rel" conformance reached-init "no init-reached (log: $WORK/$name.log)"
-	elif ! guest_info "$name" | grep -q '^patched-done'; then
-		np_tab_fail "$rel" conformance patched-run "did not finish (log: $WORK/$name.log)"
+		np_fail "$rel/$name/reached-init (log: $WORK/$name.log)"
+		np_tab_mark "$rel" "$(col_of "$name/")" fail
+	elif [ "${args#*np.patches=kernel-control}" = "$args" ] &&
+	     ! guest_info "$name" | grep -q '^patched-done'; then
+		np_fail "$rel/$name/patched-run did not finish (log: $WORK/$name.log)"
+		np_tab_mark "$rel" "$(col_of "$name/")" fail
 	fi
-	python3 "$SRCDIR/scripts/lib/ktap.py" "$WORK/$name.ktap" > "$RW/results.txt"
+	python3 "$SRCDIR/scripts/lib/ktap.py" "$WORK/$name.ktap" > "$RW/$name.txt"
 	while IFS= read -r line; do
 		case $line in
-		"ok "*)		col_of "${line#ok }"
-				pok "$rel" "$COL" "${line#ok }" ;;
-		"FAIL "*)	col_of "${line#FAIL }"
-				np_fail "$rel/${line#FAIL }"
-				np_tab_mark "$rel" "$COL" fail ;;
+		"ok "*)		pok "$rel" "$(col_of "${line#ok }")" "${line#ok }" ;;
+		"FAIL "*)	np_fail "$rel/${line#FAIL }"
+				np_tab_mark "$rel" "$(col_of "${line#FAIL }")" fail ;;
+		"SKIP "*)	np_skip "$rel/${line#SKIP }" ;;
 		esac
-	done < "$RW/results.txt"
-	grep -q '^\(ok\|FAIL\) control/hardening-fails' "$RW/results.txt" ||
-		np_tab_fail "$rel" control hardening-fails "the control did not report (log: $WORK/$name.ktap)"
+	done < "$RW/$name.txt"
 }
 
-# col_of CHECK: the column a guest check counts in (sets COL).
+# col_of CHECK: the column a guest check counts in.
 col_of()
 {
 	case $1 in
-	patched/hardening/*|patched/evtchn-hardening*|patched/dmesg-clean*)
-		COL=hardening ;;
-	control/conform/*|control/evtchn-conform*)
-		COL=conformance ;;
-	control/*)
-		COL=control ;;
-	*)	COL=conformance ;;
+	kpatched/*|kernel_*)			echo kernel ;;
+	kcontrol/*|kcontrol_*)			echo kcontrol ;;
+	control/conform/*|control/evtchn-conform*) echo conformance ;;
+	control/*)				echo control ;;
+	*)					echo conformance ;;
 	esac
+}
+
+# line_kernel_initramfs MODROOT KVER: dom0's initramfs for a line kernel:
+# the plans, the test programs, the kernel's own Xen modules.
+line_kernel_initramfs()
+{
+	local ird=$RW/initramfs p
+
+	rm -rf "$ird"
+	dom0_initramfs "$ird" || return 1
+	for p in $PROGS; do
+		install -m 755 "$SRCDIR/tests/$p" "$ird/bin/$p" || return 1
+	done
+	dom0_modules "$ird" "$1" "$2" &&
+	dom0_pack "$ird" "$WORK/initrd.cpio.gz"
+}
+
+# kernel_proof REL: the series in the line's kernel, and the control.
+kernel_proof()
+{
+	local rel=$1 t side dir LK_KVER LK_UNPATCHED LK_PATCHED cached=--cached
+
+	case " ${PATCHES_KERNEL_ON:-all} " in
+	*" all "*|*" $rel "*)	;;
+	*)	np_tab_na "$rel" kernel "skipped (PATCHES_KERNEL_ON)"
+		np_tab_na "$rel" kcontrol "skipped (PATCHES_KERNEL_ON)"
+		np_skip "$rel/kernel: not in PATCHES_KERNEL_ON=$PATCHES_KERNEL_ON"
+		return ;;
+	esac
+	[ "${PATCHES_KERNEL:-}" != build ] || cached=
+	t=$(np_now)
+	np_env "$SRCDIR/scripts/tools/line-kernel.sh" $cached "$rel" \
+		2>> "$WORK/setup.log"
+	case $? in
+	0)	;;
+	3)	np_tab_na "$rel" kernel "skipped (no cached kernel)"
+		np_tab_na "$rel" kcontrol "skipped (no cached kernel)"
+		np_skip "$rel/kernel: no cached line kernel; make patches-check (PATCHES_KERNEL=build) builds it"
+		return ;;
+	*)	np_tab_fail "$rel" kernel line-kernel "scripts/tools/line-kernel.sh $rel failed (log: $WORK/setup.log)"
+		return ;;
+	esac
+	np_timing "$rel line-kernel $(np_since "$t")s ($LK_KVER)"
+	for side in patched control; do
+		dir=$LK_PATCHED
+		[ "$side" = patched ] || dir=$LK_UNPATCHED
+		if ! line_kernel_initramfs "$dir/lib/modules/$LK_KVER" "$LK_KVER" \
+			>> "$WORK/setup.log" 2>&1; then
+			np_tab_fail "$rel" "$(col_of "k$side/")" initramfs "cannot build it (log: $WORK/setup.log)"
+			continue
+		fi
+		GUEST_KERNEL=$dir/vmlinux dom0_run "$rel" "k${side}_$rel" \
+			"np.patches=kernel-$side"
+	done
+	rm -rf "$RW/initramfs"
 }
 
 # --- one release -----------------------------------------------------------
@@ -362,6 +446,7 @@ release_run()
 	cp "$TREE/drivers/xen/evtchn.c" "$RW/evtchn.unpatched.c"
 	# The Debian kernel team's way: quilt, from the series file.
 	np_tab_check "$rel" applies quilt-push-a quilt_applies "$TREE" "$PDIR"
+	np_tab_check "$rel" applies debian-form-quilt debian_form "$KSRC_LINE" "$TREE"
 	ok=1
 	for p in $(series_patches "$PDIR"); do
 		if git -C "$TREE" am -q --keep-cr "$PDIR/$p" >> "$WORK/setup.log" 2>&1; then
@@ -418,7 +503,11 @@ release_run()
 	else
 		if patches_initramfs "$RW/initramfs" >> "$WORK/setup.log" 2>&1; then
 			np_timing "$rel guest $(np_since "$t")s"
-			dom0_run "$rel"
+			dom0_run "$rel" "patches_$rel" \
+				"np.patched_md5=$(md5_of "$RW/patched.ko") np.unpatched_md5=$(md5_of "$RW/unpatched.ko")"
+			grep -q '^\(ok\|FAIL\) control/hardening-fails' "$RW/patches_$rel.txt" ||
+				np_tab_fail "$rel" control hardening-fails "the control did not report (log: $WORK/patches_$rel.ktap)"
+			kernel_proof "$rel"
 		else
 			np_tab_fail "$rel" conformance initramfs "cannot build it (log: $WORK/setup.log)"
 		fi
@@ -479,12 +568,13 @@ mkdir -p "$NP_CACHE/patches"
 	done
 } | tee "$NP_CACHE/patches/latest.md"
 echo
-echo "control (unpatched driver), the hardening cases:"
+echo "the controls (unpatched driver; unpatched line kernel), the hardening cases:"
 for rel in $RELEASES; do
-	f=$(grep -c '^not ok control/hardening/' "$WORK/$rel/control.txt" 2>/dev/null)
-	o=$(grep -c '^ok control/hardening/' "$WORK/$rel/control.txt" 2>/dev/null)
-	echo "  $rel: ${o:-0} passed, ${f:-0} failed:" \
-		"$(sed -n 's/^not ok control\/hardening\/\([^ ]*\) #.*/\1/p' \
-			"$WORK/$rel/control.txt" 2>/dev/null | tr '\n' ' ')"
+	for f in "$WORK/$rel"/*.control; do
+		[ -s "$f" ] || continue
+		echo "  $rel $(basename "$f" .control): $(grep -c '^ok control/hardening/' "$f") passed," \
+			"$(grep -c '^not ok control/hardening/' "$f") failed:" \
+			"$(sed -n 's/^not ok control\/hardening\/\([^ ]*\) #.*/\1/p' "$f" | tr '\n' ' ')"
+	done
 done
 np_tier_end
