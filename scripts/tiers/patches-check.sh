@@ -24,6 +24,9 @@
 #               and FILE_PATH_CHANGES ("does MAINTAINERS need updating?"
 #               for a new file: the KUnit file is under net/core/, which
 #               MAINTAINERS' networking entries cover already)
+#   (first)     5.10's and 6.1's xen series make the same changes, and so
+#               do 6.12's and 7.2's (the lines each patch adds and
+#               removes, context aside): the copies have not drifted
 #   generated   the net patches are what scripts/tools/patches_net.py makes of
 #               the repo's skb guard sources today (no drift)
 #   builds      drivers/xen/evtchn.c, unpatched and patched, built as
@@ -178,6 +181,31 @@ quilt_applies()
 		>> "$WORK/setup.log" 2>&1) || rc=1
 	git -C "$1" checkout -q -f pristine -- . && git -C "$1" clean -q -fdx
 	return "$rc"
+}
+
+# Lines whose xen series are the same changes in another context: each
+# patch of one changes exactly the lines its namesake in the other does.
+XEN_TWINS="5.10:6.1 6.12:7.2"
+
+# code_lines PATCH: the lines a patch adds and removes, context aside.
+code_lines()
+{
+	grep -E '^[-+]' "$1" | grep -vE '^(\+\+\+|---)( |$)'
+}
+
+# xen_twins A B: patches/A/xen and patches/B/xen hold the same patch
+# names and make the same changes (no drift between the copies).
+xen_twins()
+{
+	local a=$SRCDIR/patches/$1/xen b=$SRCDIR/patches/$2/xen p n
+
+	[ "$(cd "$a" && ls 000[1-9]*.patch)" = "$(cd "$b" && ls 000[1-9]*.patch)" ] ||
+		{ echo "patches/$1/xen and patches/$2/xen hold different patches"; return 1; }
+	for p in "$a"/000[1-9]*.patch; do
+		n=$(basename "$p")
+		cmp -s <(code_lines "$p") <(code_lines "$b/$n") ||
+			{ echo "$n: patches/$1 and patches/$2 change different lines"; return 1; }
+	done
 }
 
 # debian_form LINE TREE: the xen series in Debian's kernel team's form
@@ -552,6 +580,14 @@ np_run make -C "$SRCDIR/tests" ||
 	np_fatal test-programs "build failed (log: $WORK/setup.log)"
 np_ok test-programs
 np_timing "tests $(np_since "$t")s"
+
+for pair in $XEN_TWINS; do
+	if out=$(xen_twins "${pair%:*}" "${pair#*:}"); then
+		np_ok "xen-series-same-changes(${pair%:*},${pair#*:})"
+	else
+		np_fail "xen-series-same-changes(${pair%:*},${pair#*:}): $out"
+	fi
+done
 
 for rel in $RELEASES; do
 	release_run "$rel"
