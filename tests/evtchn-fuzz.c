@@ -9,8 +9,11 @@
  * arguments (ports of other files, huge values, bad pointers); read and
  * write of odd sizes and to bad addresses; poll; fork (a child that does
  * a few operations on the inherited descriptors and exits); event traffic
- * on loopback pairs it bound; and now and then a port of its own closed
- * in Xen behind the driver's back through /dev/xen/privcmd.
+ * on loopback pairs it bound; the port's other kernel holders, as
+ * libxenvchan makes them: a gntalloc page whose release notifies through
+ * one of its ports (the notify takes a reference to the port and drops it
+ * after sending), set and let go; and now and then a port of its own
+ * closed in Xen behind the driver's back through /dev/xen/privcmd.
  *
  * Closes behind against releases: the kernel closes a released port when
  * its last reference goes and BUG()s if Xen refuses, so a close behind
@@ -52,6 +55,7 @@
 #include <sys/wait.h>
 
 #define SLOTS		6	/* descriptors per process */
+#define HOLDERS		4	/* gntalloc notifies per process */
 #define MYPORTS		32	/* ports a worker remembers */
 #define SCAN_MAX	4096	/* ports scanned in Xen at most */
 #define HIST		134	/* errno histogram buckets: every errno */
@@ -71,13 +75,15 @@ static struct fuzz_cfg cfg = {
 
 /* One process's descriptors, shared by its threads. */
 static int slot_fd[SLOTS] = { -1, -1, -1, -1, -1, -1 };
+/* gntalloc descriptors holding a notify on one of our ports. */
+static int holder_fd[HOLDERS] = { -1, -1, -1, -1 };
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 /* xen_evtchn_op() keeps one page and one fd per process. */
 static pthread_mutex_t xen_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Per process, written by its threads: what happened. */
 struct fuzz_stats {
-	long ops, calls_ok, unexpected, close_behind, forks, events;
+	long ops, calls_ok, unexpected, close_behind, forks, events, holders;
 	long err[HIST];
 	char first_bad[256];
 };
@@ -379,6 +385,45 @@ static void op_close_behind(struct worker *w)
 	st_unlock();
 }
 
+/*
+ * Another kernel holder of one of our ports (gntalloc's unmap notify, set
+ * as libxenvchan's server sets it): take one, or let one go. Letting go
+ * releases the page, which sends the event and drops the holder's
+ * reference, the last one when the driver has let go already: a release,
+ * run under release_begin() by the caller.
+ */
+static void op_holder(struct worker *w)
+{
+	int i = (int)below(w, HOLDERS), fd;
+	uint32_t port;
+
+	pthread_mutex_lock(&slot_lock);
+	fd = holder_fd[i];
+	holder_fd[i] = -1;
+	pthread_mutex_unlock(&slot_lock);
+	if (fd >= 0) {
+		note(w, "holder-release", close(fd) ? -errno : 0);
+		return;
+	}
+	port = w->nports ? w->port[below(w, (unsigned int)w->nports)] :
+			   below(w, 64);
+	fd = gnt_notify_on(port);
+	note(w, "holder-set", fd < 0 ? fd : 0);
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&slot_lock);
+	if (holder_fd[i] < 0) {
+		holder_fd[i] = fd;
+		fd = -1;
+	}
+	pthread_mutex_unlock(&slot_lock);
+	if (fd >= 0)
+		close(fd);
+	st_lock();
+	w->st->holders++;
+	st_unlock();
+}
+
 static void one_op(struct worker *w);
 
 /* A child on the inherited descriptors: a few operations, then exit. */
@@ -450,6 +495,8 @@ static void one_op(struct worker *w)
 		op_close(w);
 	} else if (r < 12) {
 		op_dup(w);
+	} else if (r == 13) {
+		op_holder(w);
 	} else {
 		fd = pick_fd(w);
 		if (fd < 0)
@@ -505,6 +552,9 @@ static int process_main(int p)
 	for (i = 0; i < SLOTS; i++)
 		if (slot_fd[i] >= 0)
 			close(slot_fd[i]);
+	for (i = 0; i < HOLDERS; i++)
+		if (holder_fd[i] >= 0)
+			close(holder_fd[i]);
 	release_end();
 	free(w);
 	return 0;
@@ -698,15 +748,16 @@ int main(int argc, char **argv)
 		total.close_behind += stats[p].close_behind;
 		total.forks += stats[p].forks;
 		total.events += stats[p].events;
+		total.holders += stats[p].holders;
 		for (e = 0; e < HIST; e++)
 			total.err[e] += stats[p].err[e];
 		if (!total.first_bad[0] && stats[p].first_bad[0])
 			memcpy(total.first_bad, stats[p].first_bad,
 			       sizeof(total.first_bad));
 	}
-	np_info("fuzz done: %ld operations in %.1f s, %ld calls succeeded, %ld forks, %ld loopback notifies, %ld ports closed behind the driver",
+	np_info("fuzz done: %ld operations in %.1f s, %ld calls succeeded, %ld forks, %ld loopback notifies, %ld gntalloc holders set, %ld ports closed behind the driver",
 		total.ops, (double)(np_now_ms() - t0) / 1000.0, total.calls_ok,
-		total.forks, total.events, total.close_behind);
+		total.forks, total.events, total.holders, total.close_behind);
 	for (e = 1; e < HIST; e++)
 		if (total.err[e])
 			off += (size_t)snprintf(list + off, sizeof(list) - off,

@@ -659,6 +659,109 @@ static inline const char *xen_stat_name(int st)
 	}
 }
 
+/* ---- grant pages whose release notifies through a port (gntalloc, gntdev) ---- */
+
+#define NP_GNTALLOC_DEV		"/dev/xen/gntalloc"
+
+/* include/uapi/xen/gntalloc.h */
+struct np_gntalloc_alloc_gref {
+	uint16_t domid;
+	uint16_t flags;
+	uint32_t count;
+	uint64_t index;
+	uint32_t gref_ids[1];
+};
+
+struct np_gntalloc_unmap_notify {
+	uint64_t index;
+	uint32_t action;
+	uint32_t event_channel_port;
+};
+
+/* include/uapi/xen/gntdev.h */
+struct np_gntdev_map_grant_ref {
+	uint32_t count;
+	uint32_t pad;
+	uint64_t index;
+	uint32_t domid;
+	uint32_t ref;
+};
+
+#define NP_GNTDEV_DEV		"/dev/xen/gntdev"
+#define NP_IOCTL_GNTDEV_MAP_GRANT_REF \
+	_IOC(_IOC_NONE, 'G', 0, sizeof(struct np_gntdev_map_grant_ref))
+#define NP_IOCTL_GNTDEV_SET_UNMAP_NOTIFY \
+	_IOC(_IOC_NONE, 'G', 7, sizeof(struct np_gntalloc_unmap_notify))
+
+#define NP_IOCTL_GNTALLOC_ALLOC_GREF \
+	_IOC(_IOC_NONE, 'G', 5, sizeof(struct np_gntalloc_alloc_gref))
+#define NP_IOCTL_GNTALLOC_SET_UNMAP_NOTIFY \
+	_IOC(_IOC_NONE, 'G', 7, sizeof(struct np_gntalloc_unmap_notify))
+#define NP_GNTALLOC_FLAG_WRITABLE	1
+#define NP_UNMAP_NOTIFY_SEND_EVENT	0x2
+
+
+/*
+ * One page shared with dom0 itself through gntalloc: the gntalloc fd
+ * (closing it releases the page) with the page's mmap() offset in *@index
+ * and its grant reference in *@ref, or -errno.
+ */
+static inline int gnt_share(uint64_t *index, uint32_t *ref)
+{
+	struct np_gntalloc_alloc_gref a = {
+		.domid = 0,
+		.flags = NP_GNTALLOC_FLAG_WRITABLE,
+		.count = 1,
+	};
+	int fd = open(NP_GNTALLOC_DEV, O_RDWR | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = np_ioctl(fd, NP_IOCTL_GNTALLOC_ALLOC_GREF, &a);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	*index = a.index;
+	*ref = a.gref_ids[0];
+	return fd;
+}
+
+/* Ask @fd (gntalloc or gntdev) to notify through @port when @index goes. */
+static inline int gnt_set_notify(int fd, unsigned long cmd, uint64_t index,
+			  uint32_t port)
+{
+	struct np_gntalloc_unmap_notify n = {
+		.index = index,
+		.action = NP_UNMAP_NOTIFY_SEND_EVENT,
+		.event_channel_port = port,
+	};
+
+	return np_ioctl(fd, cmd, &n);
+}
+
+/*
+ * A shared page for dom0 itself whose release notifies through @port:
+ * the gntalloc fd (closing it releases the page), or -errno.
+ */
+static inline int gnt_notify_on(uint32_t port)
+{
+	uint64_t index = 0;
+	uint32_t ref = 0;
+	int fd = gnt_share(&index, &ref);
+	int rc;
+
+	if (fd < 0)
+		return fd;
+	rc = gnt_set_notify(fd, NP_IOCTL_GNTALLOC_SET_UNMAP_NOTIFY, index, port);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
 /* ---- sysfs ---- */
 
 static inline int np_read_ll(const char *path, long long *val)

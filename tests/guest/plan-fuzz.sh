@@ -16,6 +16,9 @@
 . /plans/lib.sh
 
 np_check ours/modprobe "modprobe xen_evtchn failed" modprobe xen_evtchn
+# The fuzzer's other holders of its ports: gntalloc's unmap notify.
+np_check ours/modprobe-gntalloc "modprobe xen_gntalloc failed" \
+	modprobe xen_gntalloc
 ver=$(cat /sys/module/xen_evtchn/version 2>/dev/null)
 if [ -n "$ver" ] && [ "$ver" = "${NP_VER:-}" ]; then
 	np_ok ours/module-is-ours "version=$ver"

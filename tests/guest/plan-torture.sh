@@ -2,8 +2,9 @@
 # shellcheck shell=dash
 #
 # plan-torture.sh - our module on the debug dom0 kernel of
-# scripts/tools/debug-kernel.sh (np.mode=torture), booted with panic_on_warn=1:
-# the kernel's bug finders watch conformance, stress and hardening.
+# scripts/tools/line-kernel.sh --debug (np.mode=torture), booted with
+# panic_on_warn=1: the kernel's bug finders watch conformance, stress and
+# hardening.
 #
 # Which bug finders the kernel has (one check each for those the build
 # promises, np.sanitizers), our module from updates/, the three programs
@@ -63,6 +64,9 @@ mountpoint -q "$DEBUGFS" || mount -t debugfs debugfs "$DEBUGFS"
 # --- our module --------------------------------------------------------------
 
 np_check ours/modprobe "modprobe xen_evtchn failed" modprobe xen_evtchn
+# The fuzzer's other holders of its ports: gntalloc's unmap notify.
+np_check ours/modprobe-gntalloc "modprobe xen_gntalloc failed" \
+	modprobe xen_gntalloc
 
 path=$(modinfo -n xen_evtchn 2>/dev/null)
 case "$path" in
