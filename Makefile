@@ -61,14 +61,20 @@ fuzz:
 	@scripts/tiers/e2e.sh fuzz
 
 # Our xen-evtchn and the skb guard on a debug dom0 kernel
-# (scripts/tools/debug-kernel.sh: KFENCE, lockdep, debugobjects, kmemleak,
-# UBSAN), panic_on_warn=1: conformance, stress, hardening, the fuzzer
-# (TORTURE_FUZZ_N, TORTURE_FUZZ_SEED) and random frames. The first run
-# builds the kernel. make check runs torture-ci: the same boot shorter,
-# or without a cached debug kernel the fuzzer and frames on the
-# production kernel.
+# (scripts/tools/line-kernel.sh --debug: KFENCE, lockdep, debugobjects,
+# kmemleak, UBSAN), panic_on_warn=1: conformance, stress, hardening, the
+# fuzzer (TORTURE_FUZZ_N, TORTURE_FUZZ_SEED) and random frames. One run per
+# release:flavour of TORTURE_RUNS: Debian 12's 6.1 and Debian 13's 6.12 as
+# PV dom0s, and 6.12 with KASAN as a PVH dom0 (--kasan), each under its
+# release's Xen. The first run builds the kernels. make check runs
+# torture-ci: Debian 12's boot shorter, or without a cached debug kernel
+# the fuzzer and frames on the production kernel.
+TORTURE_RUNS ?= bookworm:debug trixie:debug trixie:kasan
 torture:
-	@scripts/tiers/torture.sh
+	@rc=0; for r in $(TORTURE_RUNS); do \
+		TORTURE_RELEASE=$${r%%:*} TORTURE_FLAVOUR=$${r#*:} \
+			scripts/tiers/torture.sh || rc=1; \
+	done; exit $$rc
 
 torture-ci:
 	@scripts/tiers/torture.sh --ci

@@ -25,7 +25,8 @@
 #
 # Callers set WORK and the GUEST_* variables of scripts/tools/e2e-guest.sh, and
 # source scripts/lib/lib.sh first. Environment: E2E_TIMEOUT (one boot's hard
-# limit, s), E2E_PARALLEL, V=1 (consoles to stdout as they run).
+# limit, s), E2E_PARALLEL, V=1 (consoles to stdout as they run), DOM0_PVH=1
+# (dom0 as a PVH guest, for a KASAN kernel: see boot_start).
 
 E2E_TIMEOUT=${E2E_TIMEOUT:-420}
 E2E_PARALLEL=${E2E_PARALLEL:-0}
@@ -177,7 +178,7 @@ XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest
 # runs, its arguments, when it started, reached /init (seconds after the
 # start) and ended, its exit status, a crash seen, the retries.
 declare -gA BOOT_PID=() BOOT_ARGS=() BOOT_T0=() BOOT_TINIT=() BOOT_T=() \
-	BOOT_RC=() BOOT_CRASH=() BOOT_RETRIED=()
+	BOOT_RC=() BOOT_CRASH=() BOOT_RETRIED=() BOOT_HALTED=()
 
 # stop_boots: on our way out, stop the boots still running (their timeout
 # process, which passes the signal on to QEMU).
@@ -211,12 +212,23 @@ boot_start()
 			-kernel "$GUEST_KERNEL" -initrd "$WORK/initrd.cpio.gz" \
 			-append "console=ttyS0 panic=-1 oops=panic $args"
 	else
+		# QEMU's default CPU model: -cpu max crashes a PV dom0 (SMAP).
+		# A PVH dom0 needs hardware-assisted paging, and QEMU's software
+		# emulation has SVM with nested paging, not VMX; Linux stalls
+		# in its ACPI setup there (after "ACPI: Core revision"), so it
+		# runs without, and cannot power the machine off: Xen halts
+		# ("Hardware Dom0 halted") and boot_wait ends QEMU.
+		local cpu=() xargs=$XEN_ARGS
+		if [ "${DOM0_PVH:-0}" = 1 ]; then
+			cpu=(-cpu "qemu64,+svm,+npt")
+			xargs="$xargs dom0=pvh dom0-iommu=none"
+			args="acpi=off $args"
+		fi
 		# In QEMU's multiboot -initrd a literal comma is written ",,".
 		args="$GUEST_KERNEL console=hvc0 earlyprintk=xen ${args//,/,,}"
-		# QEMU's default CPU model: -cpu max crashes a PV dom0 (SMAP).
 		set -- timeout "$E2E_TIMEOUT" qemu-system-x86_64 -m 2048 -smp 2 \
-			-nographic -no-reboot -nic none "${ser[@]}" \
-			-kernel "$GUEST_XEN" -append "$XEN_ARGS" \
+			"${cpu[@]}" -nographic -no-reboot -nic none "${ser[@]}" \
+			-kernel "$GUEST_XEN" -append "$xargs" \
 			-initrd "$args,$WORK/initrd.cpio.gz"
 	fi
 	echo "+ $(printf '%q ' "$@")> $name.log"
@@ -224,7 +236,7 @@ boot_start()
 	: > "$WORK/$name.ktap"
 	"$@" < /dev/null > "$WORK/$name.log" 2>&1 &
 	BOOT_PID[$name]=$! BOOT_T0[$name]=$(np_now) BOOT_TINIT[$name]=
-	BOOT_CRASH[$name]= BOOT_RETRIED[$name]=
+	BOOT_CRASH[$name]= BOOT_RETRIED[$name]= BOOT_HALTED[$name]=
 	if [ "$V" = 1 ]; then
 		tail -f --pid=$! "$WORK/$name.log" | sed -u "s/^/[$name] /" &
 	fi
@@ -274,6 +286,7 @@ boot_wait()
 				# Callers run with or without errexit: keep theirs.
 				rc=0
 				wait "$pid" || rc=$?
+				[ -z "${BOOT_HALTED[$name]}" ] || rc=0
 				BOOT_RC[$name]=$rc
 				BOOT_T[$name]=$(np_since "${BOOT_T0[$name]}")
 				BOOT_PID[$name]=
@@ -283,6 +296,15 @@ boot_wait()
 			if [ -z "${BOOT_TINIT[$name]}" ] &&
 			   grep -q '# init-reached' "$WORK/$name.ktap"; then
 				BOOT_TINIT[$name]=$(np_since "${BOOT_T0[$name]}")
+			fi
+			# A PVH dom0's poweroff (boot_start).
+			if [ "${DOM0_PVH:-0}" = 1 ] &&
+			   [ -z "${BOOT_HALTED[$name]}${BOOT_CRASH[$name]}" ] &&
+			   grep -aq 'Hardware Dom0 halted' "$WORK/$name.log"; then
+				sleep 1
+				BOOT_HALTED[$name]=1
+				kill "$pid" 2>/dev/null || :
+				continue
 			fi
 			if [ -z "${BOOT_CRASH[$name]}" ] &&
 			   grep -Eaiq "$CRASH_LOG" "$WORK/$name.log"; then

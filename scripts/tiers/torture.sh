@@ -1,13 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# torture.sh - our xen-evtchn under the kernel's own bug finders: the
-# debug dom0 kernel of scripts/tools/debug-kernel.sh (KFENCE, lockdep,
-# atomic-sleep checks, debugobjects, kmemleak, UBSAN; no KASAN, which 6.1
-# cannot run as a Xen PV guest), booted under Debian's Xen 4.17 in QEMU
-# (TCG) with panic_on_warn=1, runs tests/guest/plan-torture.sh
-# (np.mode=torture): conformance, stress and hardening on our module,
-# then a kmemleak scan and a kernel log with no report in it.
+# torture.sh - our xen-evtchn under the kernel's own bug finders: a
+# release's Debian kernel source built as a debug dom0 kernel
+# (scripts/tools/line-kernel.sh --debug: KFENCE, lockdep, atomic-sleep
+# checks, debugobjects, kmemleak, UBSAN; no KASAN, which a Xen PV guest
+# cannot run), booted under that release's Xen in QEMU (TCG) with
+# panic_on_warn=1, runs tests/guest/plan-torture.sh (np.mode=torture):
+# conformance, stress and hardening on our module, then a kmemleak scan
+# and a kernel log with no report in it.
 #
 # Usage: scripts/tiers/torture.sh        (make torture)
 #        scripts/tiers/torture.sh --ci   (make check's form: the same boot with
@@ -20,8 +21,14 @@
 # last line `N passed, N failed`. Exits 0 iff nothing failed.
 #
 # Environment:
+#   TORTURE_RELEASE  the release whose kernel source and Xen are used
+#                    (default bookworm: 6.1 and Xen 4.17; trixie: 6.12
+#                    and Xen 4.20)
+#   TORTURE_FLAVOUR  debug (default): the debug kernel as a PV dom0; kasan:
+#                    the same with KASAN (line-kernel.sh --kasan), booted
+#                    as a PVH dom0 (DOM0_PVH=1 in scripts/lib/dom0.sh)
 #   NOPANIC_CACHE    cache root (default /var/cache/nopanic): the debug
-#                    kernel (debug-kernel/), Xen (guest/)
+#                    kernel (line-kernel/<line>-debug/), Xen (guest/)
 #   TORTURE_WORK     work directory (default: a new
 #                    /tmp/nopanic-torture.XXXXXX, removed after a run that
 #                    passed unless TORTURE_KEEP=1)
@@ -53,6 +60,13 @@ SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
 . "$SRCDIR/scripts/lib/lib.sh"
 
 CI_FORM=0
+TORTURE_RELEASE=${TORTURE_RELEASE:-bookworm}
+TORTURE_FLAVOUR=${TORTURE_FLAVOUR:-debug}
+case $TORTURE_FLAVOUR in
+debug)	;;
+kasan)	export DOM0_PVH=1 ;;
+*)	echo "$0: TORTURE_FLAVOUR is debug or kasan" >&2; exit 2 ;;
+esac
 case "${1:-}" in
 --ci)	CI_FORM=1 ;;
 '')	;;
@@ -66,9 +80,9 @@ esac
 # as skipped. Prints the two tiers' output and one summary line.
 ci_cold()
 {
-	echo "torture: no cached debug kernel (scripts/tools/debug-kernel.sh --cached);" \
+	echo "torture: no cached debug kernel (scripts/tools/line-kernel.sh --cached --debug $TORTURE_RELEASE);" \
 		"the fuzzer and the random frames run on the production kernel" \
-		"instead; make torture builds it (about 50 minutes on 2 cores)"
+		"instead; make torture builds it (about 15 minutes on 2 idle cores)"
 	np_ktap_header
 	echo "=== torture --ci: fuzz"
 	np_relay_tier torture/fuzz env FUZZ_N="${TORTURE_FUZZ_N:-40000}" \
@@ -82,7 +96,8 @@ ci_cold()
 }
 
 if [ "$CI_FORM" = 1 ]; then
-	if ! "$SRCDIR/scripts/tools/debug-kernel.sh" --cached > /dev/null; then
+	if ! "$SRCDIR/scripts/tools/line-kernel.sh" --cached "--$TORTURE_FLAVOUR" \
+		"$TORTURE_RELEASE" > /dev/null 2>&1; then
 		ci_cold
 		exit
 	fi
@@ -114,23 +129,23 @@ debug_kernel()
 	local t
 
 	t=$(np_now)
-	np_env "$SRCDIR/scripts/tools/debug-kernel.sh" 2>> "$WORK/setup.log" || {
+	np_env "$SRCDIR/scripts/tools/line-kernel.sh" "--$TORTURE_FLAVOUR" "$TORTURE_RELEASE" \
+		2>> "$WORK/setup.log" || {
 		tail -n 30 "$WORK/setup.log"
-		np_fatal debug-kernel "scripts/tools/debug-kernel.sh failed (log: $WORK/setup.log)"
+		np_fatal debug-kernel "scripts/tools/line-kernel.sh --$TORTURE_FLAVOUR $TORTURE_RELEASE failed (log: $WORK/setup.log)"
 	}
-	grep '^debug-kernel: time ' "$WORK/setup.log" |
-		sed 's/^debug-kernel: //' || :
+	sed -n 's/^line-kernel([^)]*): time /time /p' "$WORK/setup.log" || :
 	np_timing "debug-kernel $(np_since "$t")s (DEBUG_KVER=$DEBUG_KVER)"
 	GUEST_KERNEL=$DEBUG_KERNEL
 }
 
-# xen: Debian bookworm's Xen 4.17 hypervisor, as the e2e tier gets it.
+# xen: the release's Xen hypervisor, as the e2e tier gets it.
 xen()
 {
 	local t env
 
 	t=$(np_now)
-	env=$("$SRCDIR/scripts/tools/e2e-guest.sh" 2>> "$WORK/setup.log") ||
+	env=$("$SRCDIR/scripts/tools/e2e-guest.sh" "$TORTURE_RELEASE" 2>> "$WORK/setup.log") ||
 		np_fatal guest "scripts/tools/e2e-guest.sh failed (log: $WORK/setup.log)"
 	GUEST_XEN=$(echo "$env" | sed -n 's/^GUEST_XEN=//p')
 	[ -f "$GUEST_XEN" ] || np_fatal guest "no hypervisor '$GUEST_XEN'"
@@ -149,7 +164,7 @@ modules()
 		np_fatal dkms-source "scripts/tools/dkms-source.sh failed"
 	VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$src/dkms.conf")
 	[ -n "$VERSION" ] || np_fatal dkms-source "no PACKAGE_VERSION in $src/dkms.conf"
-	if run make -C "$DEBUG_BUILD" M="$src" modules; then
+	if np_run make -C "$DEBUG_BUILD" M="$src" modules; then
 		ko=$src/drivers/xen/evtchn/xen-evtchn.ko
 		if [ -f "$ko" ] &&
 		   modinfo -F vermagic "$ko" | grep -q "^$DEBUG_KVER "; then
@@ -281,7 +296,8 @@ summary()
 {
 	local reports leaks
 
-	np_log "kernel $(guest_info "$1" | sed -n 's/^kernel //p' | head -n 1)," \
+	np_log "kernel $(guest_info "$1" | sed -n 's/^kernel //p' | head -n 1)" \
+		"($(guest_info "$1" | sed -n 's/^guest-type //p' | head -n 1) dom0)," \
 		"debug options: $(guest_info "$1" |
 			sed -n 's/^debug-option //p' | tr '\n' ' ')"
 	guest_info "$1" |
@@ -301,7 +317,7 @@ np_tier torture "${TORTURE_WORK:-}"
 np_need_pkgs @boot @cc @python >> "$WORK/setup.log" 2>&1 ||
 	np_fatal packages "cannot install the host's packages (log: $WORK/setup.log)"
 [ "${TORTURE_KEEP:-0}" != 1 ] || NP_TIER_KEEP=$WORK
-np_log "work directory $WORK; tree $(git -C "$SRCDIR" describe --always --dirty 2>/dev/null || echo unknown)"
+np_log "$TORTURE_RELEASE, $TORTURE_FLAVOUR kernel${DOM0_PVH:+ as a PVH dom0}; work directory $WORK; tree $(git -C "$SRCDIR" describe --always --dirty 2>/dev/null || echo unknown)"
 
 debug_kernel
 xen

@@ -1,15 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# line-kernel.sh - a release's Debian kernel source built twice as a Xen
-# PV dom0 kernel for QEMU: as Debian ships it (the control) and with
+# line-kernel.sh - a release's Debian kernel source built as a Xen PV dom0
+# kernel for QEMU. Twice: as Debian ships it (the control) and with
 # patches/<line>/xen applied, for make patches-check's proof of the
-# events-core patch, which no module build can carry.
+# events-core patch, which no module build can carry. Or (--debug) once,
+# with the kernel's own bug finders on, for make torture.
 #
-# Usage: scripts/tools/line-kernel.sh [--cached] <release>
+# Usage: scripts/tools/line-kernel.sh [--cached] [--debug|--kasan] <release>
 #
 # --cached: build nothing; print the assignments below if the cache holds
-# both kernels for today's source, recipe and series, else exit 3.
+# the kernels for today's source, recipe and series, else exit 3.
+# --debug: scripts/conf/debug-kernel.config merged last, the series left
+# out; cached apart, in $NOPANIC_CACHE/line-kernel/<line>-debug.
+# --kasan: the same, with scripts/conf/kasan-kernel.config merged after
+# it (KASAN, generic and inline): a kernel for a PVH dom0, since a PV
+# one cannot run KASAN; cached in $NOPANIC_CACHE/line-kernel/<line>-kasan.
 #
 # The source is the release's linux-source-<line> (scripts/tools/kernel-
 # tree.sh), exported into $NOPANIC_CACHE/line-kernel/<line>/linux and
@@ -29,6 +35,14 @@
 #   LK_KVER=...        the kernel release (both builds)
 #   LK_UNPATCHED=...   vmlinux and lib/modules/$LK_KVER of the control
 #   LK_PATCHED=...     the same, with the series
+# or, with --debug:
+#   DEBUG_KVER=...     the kernel release
+#   DEBUG_KERNEL=...   its vmlinux (what Xen boots as dom0)
+#   DEBUG_MODULES=...  its lib/modules/$DEBUG_KVER
+#   DEBUG_BUILD=...    the build tree: KDIR for out-of-tree modules
+#   DEBUG_SANITIZERS=... the bug finders its .config has (names as in
+#                      tests/guest/plan-torture.sh)
+# (the same names with --kasan).
 
 set -eu
 export LC_ALL=C
@@ -36,11 +50,23 @@ export LC_ALL=C
 # shellcheck source=scripts/lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
 
-CACHED_ONLY=
-[ "${1:-}" != --cached ] || { CACHED_ONLY=1; shift; }
-release=${1:?usage: $0 [--cached] <release>}
+CACHED_ONLY= DEBUG= KASAN=
+while :; do
+	case ${1:-} in
+	--cached)	CACHED_ONLY=1 ;;
+	--debug)	DEBUG=1 ;;
+	--kasan)	DEBUG=1 KASAN=1 ;;
+	*)		break ;;
+	esac
+	shift
+done
+release=${1:?usage: $0 [--cached] [--debug|--kasan] <release>}
 JOBS=${LINE_KERNEL_JOBS:-$(nproc)}
 FRAGMENT=$NP_TOP/scripts/conf/dom0-kernel.config
+DEBUG_FRAGMENT=$NP_TOP/scripts/conf/debug-kernel.config
+KASAN_FRAGMENT=$NP_TOP/scripts/conf/kasan-kernel.config
+FLAVOUR=${KASAN:+kasan}
+FLAVOUR=${FLAVOUR:-${DEBUG:+debug}}
 
 log() {
 	echo "line-kernel($release): $*" >&2
@@ -65,10 +91,37 @@ REQUIRED="XEN_DOM0=y XEN_DEV_EVTCHN=m XEN_PRIVCMD=m XENFS=m XEN_GNTDEV=m
 	XEN_GRANT_DEV_ALLOC=m HVC_XEN=y BLK_DEV_INITRD=y MODULE_UNLOAD=y
 	IKCONFIG_PROC=y"
 
+# With --debug, the bug finders too (their other options follow from
+# these), and KASAN stays off (see the fragment) unless --kasan.
+DEBUG_REQUIRED="KFENCE=y PROVE_LOCKING=y DEBUG_ATOMIC_SLEEP=y DEBUG_OBJECTS=y
+	DEBUG_KMEMLEAK=y UBSAN=y UBSAN_BOUNDS=y"
+SANITIZERS="KFENCE PROVE_LOCKING DEBUG_ATOMIC_SLEEP DEBUG_OBJECTS DEBUG_KMEMLEAK UBSAN"
+KASAN_REQUIRED="KASAN=y KASAN_GENERIC=y KASAN_INLINE=y"
+if [ -n "$KASAN" ]; then
+	DEBUG_REQUIRED="$DEBUG_REQUIRED $KASAN_REQUIRED"
+	SANITIZERS="KASAN $SANITIZERS"
+fi
+
+configure_debug() {
+	configure
+	scripts/kconfig/merge_config.sh -m .config "$DEBUG_FRAGMENT"
+	make -s olddefconfig
+}
+
+configure_kasan() {
+	configure_debug
+	scripts/kconfig/merge_config.sh -m .config "$KASAN_FRAGMENT"
+	make -s olddefconfig
+}
+
 check_config() {
 	local opt have bad=0
 
-	for opt in $REQUIRED; do
+	if [ -z "$KASAN" ] && grep -q '^CONFIG_KASAN=y' .config; then
+		log "config KASAN=y, want unset"
+		bad=1
+	fi
+	for opt in $REQUIRED ${DEBUG:+$DEBUG_REQUIRED}; do
 		have=$(sed -n "s/^CONFIG_${opt%=*}=//p" .config)
 		[ "$have" = "${opt#*=}" ] && continue
 		log "config ${opt%=*}=${have:-unset}, want ${opt#*=}"
@@ -86,21 +139,46 @@ np_env "$NP_TOP/scripts/tools/kernel-tree.sh" --no-reset "$release" ||
 	die "no kernel tree for $release"
 PDIR=$NP_TOP/patches/$KSRC_LINE
 [ -f "$PDIR/series" ] || die "no $PDIR/series"
-CACHE=$NP_CACHE/line-kernel/$KSRC_LINE
+CACHE=$NP_CACHE/line-kernel/$KSRC_LINE${FLAVOUR:+-$FLAVOUR}
 TREE_OUT=$CACHE/linux
 mkdir -p "$CACHE"
 exec 8> "$CACHE/.lock"
 flock 8
 
-recipe=$( { declare -f configure; echo "$REQUIRED"; cat "$FRAGMENT"; } |
-	sha256sum | cut -c1-16)
-series=$(cd "$PDIR" && series_files . | xargs cat | sha256sum | cut -c1-16)
+if [ -z "$DEBUG" ]; then
+	recipe=$( { declare -f configure; echo "$REQUIRED"; cat "$FRAGMENT"; } |
+		sha256sum | cut -c1-16)
+	series=$(cd "$PDIR" && series_files . | xargs cat | sha256sum | cut -c1-16)
+	want="series=$series"
+elif [ -z "$KASAN" ]; then
+	recipe=$( { declare -f configure configure_debug
+		    echo "$REQUIRED $DEBUG_REQUIRED"
+		    cat "$FRAGMENT" "$DEBUG_FRAGMENT"; } | sha256sum | cut -c1-16)
+	want="debug"
+else
+	recipe=$( { declare -f configure configure_debug configure_kasan
+		    echo "$REQUIRED $DEBUG_REQUIRED"
+		    cat "$FRAGMENT" "$DEBUG_FRAGMENT" "$KASAN_FRAGMENT"; } |
+		sha256sum | cut -c1-16)
+	want="kasan"
+fi
 base="linux-source-$KSRC_LINE=$KSRC_VERSION recipe=$recipe"
 
 emit() {
-	echo "LK_KVER=$(cat "$CACHE/kernelrelease")"
-	echo "LK_UNPATCHED=$CACHE/unpatched"
-	echo "LK_PATCHED=$CACHE/patched"
+	local kver
+
+	kver=$(cat "$CACHE/kernelrelease")
+	if [ -z "$DEBUG" ]; then
+		echo "LK_KVER=$kver"
+		echo "LK_UNPATCHED=$CACHE/unpatched"
+		echo "LK_PATCHED=$CACHE/patched"
+		return
+	fi
+	echo "DEBUG_KVER=$kver"
+	echo "DEBUG_KERNEL=$CACHE/debug/vmlinux"
+	echo "DEBUG_MODULES=$CACHE/debug/lib/modules/$kver"
+	echo "DEBUG_BUILD=$TREE_OUT"
+	echo "DEBUG_SANITIZERS=$SANITIZERS"
 }
 
 current() {
@@ -108,13 +186,15 @@ current() {
 		[ -f "$CACHE/$1/vmlinux" ]
 }
 
-if current unpatched "$base" && current patched "$base series=$series"; then
-	log "cache warm: $CACHE ($base series=$series)"
+if { [ -n "$DEBUG" ] && current debug "$base"; } ||
+   { [ -z "$DEBUG" ] && current unpatched "$base" &&
+     current patched "$base $want"; }; then
+	log "cache warm: $CACHE ($base $want)"
 	emit
 	exit 0
 fi
 [ -z "$CACHED_ONLY" ] || {
-	log "not in the cache: $CACHE ($base series=$series); scripts/tools/line-kernel.sh $release builds it"
+	log "not in the cache: $CACHE ($base $want); scripts/tools/line-kernel.sh ${FLAVOUR:+--$FLAVOUR }$release builds it"
 	exit 3
 }
 np_need_pkgs @build @kbuild >&2
@@ -157,13 +237,18 @@ if [ "$(cat "$CACHE/.tree" 2>/dev/null)" != "$base" ] || [ ! -f "$TREE_OUT/.conf
 		"$CACHE/.tree"
 	mkdir -p "$TREE_OUT"
 	git -C "$TREE" archive pristine | tar -x -C "$TREE_OUT"
-	(cd "$TREE_OUT" && configure) > "$CACHE/config.log" 2>&1 ||
+	(cd "$TREE_OUT" && configure${FLAVOUR:+_$FLAVOUR}) > "$CACHE/config.log" 2>&1 ||
 		{ tail -n 20 "$CACHE/config.log" >&2; die "configuration failed"; }
 	(cd "$TREE_OUT" && check_config) || die "the configuration lacks options the plans need"
 	echo "$base" > "$CACHE/.tree"
 fi
 : > "$CACHE/build.log"
 
+if [ -n "$DEBUG" ]; then
+	build debug "$base"
+	emit
+	exit 0
+fi
 current unpatched "$base" || build unpatched "$base"
 
 mkdir -p "$CACHE/applied"
@@ -173,5 +258,5 @@ for p in $(series_files "$PDIR"); do
 	cp "$PDIR/$p" "$CACHE/applied/"
 	echo "$p" >> "$CACHE/applied/list"
 done
-build patched "$base series=$series"
+build patched "$base $want"
 emit

@@ -31,6 +31,8 @@ KMEMLEAK=$DEBUGFS/kmemleak
 # --- the kernel --------------------------------------------------------------
 
 np_info "kernel $(uname -r)"
+# PV or PVH (make torture's KASAN kernel boots as a PVH dom0).
+np_info "guest-type $(cat /sys/hypervisor/guest_type 2>/dev/null || echo unknown)"
 
 # config_check: one check per bug finder the build promises; the others
 # are reported as information.
