@@ -18,6 +18,12 @@
  * through privcmd before its file is closed; the gntalloc put that follows
  * would make the in-tree driver's kernel hit BUG() in xen_evtchn_close().
  *
+ * --held-behind (a kernel with patches/<line>/xen 0002 only): the port is
+ * closed behind after the file let go, while gntalloc alone holds it; no
+ * driver can take it back then, and the holder's put makes the kernel
+ * close a closed port: without 0002 that close BUG()s (make torture's
+ * fuzzer found it, 2026-12-06), with it the kernel logs it and goes on.
+ *
  * Needs /dev/xen/gntalloc (xen-gntalloc), /dev/xen/gntdev (xen-gntdev) and
  * /dev/xen/privcmd.
  */
@@ -175,6 +181,33 @@ static void case_file_first(bool behind, bool gntdev)
 		close(b);
 	if (grant >= 0)
 		close(grant);
+	close(cli);
+}
+
+/* --held-behind (see the top). */
+static void case_held_behind(void)
+{
+	int srv, cli, gnt, b, rc;
+	uint32_t sp, cp;
+
+	rc = vchan_pair(&srv, &sp, &cli, &cp);
+	gnt = rc < 0 ? rc : gnt_notify_on(sp);
+	if (!np_check(gnt >= 0, "held-behind/gntalloc-notify-set", "%s",
+		      np_err(gnt)))
+		return;
+	close(srv);
+	rc = xen_close_port(sp);
+	np_check(rc == 0, "held-behind/closed-behind", "EVTCHNOP_close %u: %s",
+		 sp, np_err(rc));
+	/* The kernel's close of a closed port: refused, logged, survived. */
+	close(gnt);
+	port_is("held-behind/port-closed-after-holder", sp,
+		NP_EVTCHNSTAT_closed);
+	b = ev_open(true);
+	rc = b < 0 ? b : ev_bind_unbound(b, 0);
+	np_check(rc > 0, "held-behind/bind-after", "%s", np_err(rc));
+	if (b >= 0)
+		close(b);
 	close(cli);
 }
 
@@ -421,7 +454,7 @@ static int vcpu_census(void)
 int main(int argc, char **argv)
 {
 	uint32_t before[NP_PROBE], after[NP_PROBE];
-	bool behind = false, kbinder = false;
+	bool behind = false, kbinder = false, held_behind = false;
 	char a[256], b[256];
 	int rc, i;
 
@@ -432,8 +465,10 @@ int main(int argc, char **argv)
 			behind = true;
 		} else if (!strcmp(argv[i], "--kbinder")) {
 			kbinder = true;
+		} else if (!strcmp(argv[i], "--held-behind")) {
+			held_behind = true;
 		} else {
-			fprintf(stderr, "usage: %s [--behind] [--kbinder] | --vcpus\n",
+			fprintf(stderr, "usage: %s [--behind] [--kbinder] [--held-behind] | --vcpus\n",
 				argv[0]);
 			return 2;
 		}
@@ -459,6 +494,8 @@ int main(int argc, char **argv)
 		np_fail("gntdev", "%s: %s", NP_GNTDEV_DEV, strerror(errno));
 	if (behind)
 		case_file_first(true, false);
+	if (held_behind)
+		case_held_behind();
 	if (kbinder) {
 		case_kbinder(false);
 		if (behind)

@@ -13,6 +13,10 @@
 #   applies     the pristine Debian source (scripts/tools/kernel-tree.sh) takes
 #               every patch the series file names with `git am`, in order;
 #               `quilt push -a` of the series file applies too (--fuzz=0);
+#               the series applies with git apply (no fuzz) to the
+#               pristine upstream stable release of the line that
+#               Debian's archive still serves (scripts/tools/upstream-
+#               tree.sh: an orig tarball; skipped when there is none);
 #               the series file names every patch there is, each cover
 #               letter names this exact source version, and that version
 #               is the one the release's dom0 kernel was built from
@@ -84,6 +88,7 @@ E2E_TIMEOUT=${E2E_TIMEOUT:-600}
 COLS="applies checkpatch generated builds kunit conformance control kernel kcontrol"
 PROGS="evtchn-conform evtchn-hardening evtchn-shared"
 declare -gA SRC_OF=()	# release -> "line version" of its kernel source
+declare -gA UPSTREAM_OF=()	# release -> the pristine upstream it applies to
 UPSTREAM=$SRCDIR/patches/upstream-commits
 
 # pok REL COL NAME [INFO]
@@ -407,6 +412,39 @@ kernel_proof()
 	rm -rf "$RW/initramfs"
 }
 
+# upstream_apply REL LINE PDIR: the series, patch by patch, with git apply
+# (no fuzz) to the pristine upstream release of the line, as far as the
+# archive holds one (scripts/tools/upstream-tree.sh).
+upstream_apply()
+{
+	local rel=$1 line=$2 pdir=$3 p dirs rc=0 UPSTREAM_VERSION UPSTREAM_TREE
+
+	dirs=$(series_patches "$pdir" | sed "s|^|$pdir/|" |
+		xargs sed -n 's|^+++ b/\(.*\)/[^/]*$|\1|p' | sort -u)
+	# shellcheck disable=SC2086 # a list of directories
+	np_env "$SRCDIR/scripts/tools/upstream-tree.sh" "$rel" "$line" $dirs \
+		2>> "$WORK/setup.log" || rc=$?
+	case $rc in
+	0)	;;
+	3)	np_skip "$rel/upstream: the archive holds no orig tarball of linux $line"
+		return ;;
+	*)	np_tab_fail "$rel" applies upstream "scripts/tools/upstream-tree.sh failed (log: $WORK/setup.log)"
+		return ;;
+	esac
+	rm -rf "$RW/upstream"
+	cp -a "$UPSTREAM_TREE" "$RW/upstream"
+	for p in $(series_patches "$pdir"); do
+		if (cd "$RW/upstream" && git apply "$pdir/$p") >> "$WORK/setup.log" 2>&1; then
+			pok "$rel" applies "upstream-v$UPSTREAM_VERSION($p)"
+		else
+			np_tab_fail "$rel" applies "upstream-v$UPSTREAM_VERSION($p)" \
+				"does not apply to pristine v$UPSTREAM_VERSION (log: $WORK/setup.log)"
+			break
+		fi
+	done
+	UPSTREAM_OF[$rel]=v$UPSTREAM_VERSION
+}
+
 # --- one release -----------------------------------------------------------
 
 release_run()
@@ -489,6 +527,9 @@ release_run()
 		np_tab_check "$rel" checkpatch "fixes-tags-known($p)" fixes_known "$PDIR/$p"
 	done
 	np_timing "$rel apply+checkpatch $(np_since "$t")s"
+	t=$(np_now)
+	upstream_apply "$rel" "$KSRC_LINE" "$PDIR"
+	np_timing "$rel upstream $(np_since "$t")s (${UPSTREAM_OF[$rel]:-none})"
 	cp "$TREE/drivers/xen/evtchn.c" "$RW/evtchn.patched.c"
 
 	# Builds: the driver for the dom0 kernel, pristine and patched.
@@ -555,7 +596,7 @@ row()
 	local rel=$1 col l v
 
 	read -r l v <<< "${SRC_OF[$rel]:-? ?}"
-	printf '| %s | %s | %s |' "$l" "$rel" "$v"
+	printf '| %s | %s | %s | %s |' "$l" "$rel" "$v" "${UPSTREAM_OF[$rel]:--}"
 	for col in $COLS; do
 		printf ' %s |' "$(np_tab_cell "$rel" "$col")"
 	done
@@ -564,8 +605,8 @@ row()
 
 header()
 {
-	echo "| line | release | linux-source | $(echo "$COLS" | sed 's/ / | /g') |"
-	echo "|$(for _ in line release source $COLS; do printf -- '---|'; done)"
+	echo "| line | release | linux-source | upstream | $(echo "$COLS" | sed 's/ / | /g') |"
+	echo "|$(for _ in line release source upstream $COLS; do printf -- '---|'; done)"
 }
 
 # --- main --------------------------------------------------------------------
