@@ -150,17 +150,12 @@ if [ -z "$DEBUG" ]; then
 		sha256sum | cut -c1-16)
 	series=$(cd "$PDIR" && series_files . | xargs cat | sha256sum | cut -c1-16)
 	want="series=$series"
-elif [ -z "$KASAN" ]; then
-	recipe=$( { declare -f configure configure_debug
-		    echo "$REQUIRED $DEBUG_REQUIRED"
-		    cat "$FRAGMENT" "$DEBUG_FRAGMENT"; } | sha256sum | cut -c1-16)
-	want="debug"
 else
-	recipe=$( { declare -f configure configure_debug configure_kasan
+	recipe=$( { declare -f configure configure_debug ${KASAN:+configure_kasan}
 		    echo "$REQUIRED $DEBUG_REQUIRED"
-		    cat "$FRAGMENT" "$DEBUG_FRAGMENT" "$KASAN_FRAGMENT"; } |
+		    cat "$FRAGMENT" "$DEBUG_FRAGMENT" ${KASAN:+"$KASAN_FRAGMENT"}; } |
 		sha256sum | cut -c1-16)
-	want="kasan"
+	want=$FLAVOUR
 fi
 base="linux-source-$KSRC_LINE=$KSRC_VERSION recipe=$recipe"
 
