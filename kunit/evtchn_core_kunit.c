@@ -178,16 +178,23 @@ static void bind_static_never_closed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, npev_bind_static(u, 5), 0);
 	KUNIT_EXPECT_TRUE(test, npev_fake_user_has(u, 5));
 
-	/* Ports Xen does not have: the attach fails, nothing is closed. */
+	/* Port 0 is never an event channel: refused before any mapping. */
 	KUNIT_EXPECT_EQ(test, npev_bind_static(u, 0), -EINVAL);
 	KUNIT_EXPECT_NULL(test, npev_fake_mapped(0));
-	KUNIT_EXPECT_EQ(test, npev_bind_static(u, 11), -EINVAL);
-	KUNIT_EXPECT_EQ(test, npev_bind_static(u, NPEV_FAKE_NR_DEFAULT), -EINVAL);
+	/*
+	 * Numbers Xen has not open: the kernel maps them all the same (it
+	 * asks Xen nothing), as for the in-tree driver; nothing is closed.
+	 */
+	KUNIT_EXPECT_EQ(test, npev_bind_static(u, 11), 0);
+	KUNIT_EXPECT_EQ(test, npev_bind_static(u, NPEV_FAKE_NR_DEFAULT), 0);
+	KUNIT_EXPECT_PTR_EQ(test, npev_fake_owner(11), u);
+	KUNIT_EXPECT_EQ(test, npev_unbind(u, 11), 0);
+	KUNIT_EXPECT_EQ(test, npev_fake_state(11), NPEV_FAKE_FREE);
 	/* Past the interface's last port: the kernel's answer, as in-tree. */
 	KUNIT_EXPECT_EQ(test, npev_bind_static(u, U32_MAX), -ENOMEM);
 	KUNIT_EXPECT_EQ(test, npev_fake.nr_closes, 0U);
 	KUNIT_EXPECT_EQ(test, npev_fake.nr_close_free, 0U);
-	KUNIT_EXPECT_EQ(test, u->nr_ports, 2U);
+	KUNIT_EXPECT_EQ(test, u->nr_ports, 3U);
 }
 
 static void unbind_unknown_port_enotconn(struct kunit *test)

@@ -278,7 +278,7 @@ static int npev_fake_close(u32 port)
 	return rc;
 }
 
-static bool npev_fake_port_in_use(u32 port)
+static bool npev_fake_port_in_use(u32 port, bool is_static)
 {
 	struct npev_fake_chan *ch;
 	unsigned long flags;
@@ -286,7 +286,8 @@ static bool npev_fake_port_in_use(u32 port)
 
 	spin_lock_irqsave(&npev_fake.lock, flags);
 	ch = npev_fake_slot(port);
-	used = ch && ((ch->refs && !ch->quarantined) || ch->foreign);
+	used = ch && ((ch->refs && (is_static || !ch->quarantined)) ||
+		      ch->foreign);
 	spin_unlock_irqrestore(&npev_fake.lock, flags);
 	return used;
 }
@@ -325,7 +326,8 @@ static int npev_fake_attach(struct npev_port *p, const char *name)
 			npev_fake_close_locked(p->port);
 	} else if (!ch) {
 		rc = -ENOMEM;	/* past the interface's last port */
-	} else if (ch->quarantined && !ch->mapped && ch->state != NPEV_FAKE_FREE) {
+	} else if (ch->quarantined && !ch->mapped && !p->is_static &&
+		   ch->state != NPEV_FAKE_FREE) {
 		/* The glue adopts its quarantined mapping and its reference. */
 		ch->quarantined = false;
 		ch->mapped = p;
@@ -334,7 +336,7 @@ static int npev_fake_attach(struct npev_port *p, const char *name)
 		p->irq = NPEV_FAKE_IRQ_BASE + p->port;
 		atomic_long_dec(&npev_stats[NPEV_STAT_QUARANTINED_PORTS]);
 		npev_stat_inc(NPEV_STAT_QUARANTINE_REUSED);
-	} else if (ch->state == NPEV_FAKE_FREE) {
+	} else if (ch->state == NPEV_FAKE_FREE && !p->is_static) {
 		rc = -EINVAL;	/* nothing in Xen to bind to */
 	} else if (ch->refs || ch->foreign) {
 		rc = -EBUSY;
@@ -775,6 +777,8 @@ struct npev_fake_chan npev_fake_chan(u32 port)
 
 int npev_fake_case_init(struct kunit *test)
 {
+	/* What the last case's holders left recorded goes with its fake. */
+	npev_core_exit();
 	npev_core_init();
 	npev_fake_reset();
 	return 0;

@@ -615,8 +615,9 @@ static int process_main(int p)
 
 /*
  * Xen's view, from a child of its own (xen_evtchn_op() keeps per-process
- * state): into @open, 1 for every port below @n that Xen has open for
- * dom0. Returns the count, or -errno.
+ * state): into @open, for every port below @n, its status
+ * (EVTCHNSTAT_*) if Xen has it open for dom0, else 0. Returns the count
+ * of open ports, or -errno.
  */
 static int xen_scan(uint8_t *open, int n)
 {
@@ -634,7 +635,7 @@ static int xen_scan(uint8_t *open, int n)
 			st = xen_port_status((uint32_t)p);
 			if (st < 0 && st != -EINVAL)
 				_exit(1);
-			o = st > NP_EVTCHNSTAT_closed;
+			o = st > NP_EVTCHNSTAT_closed ? (uint8_t)st : 0;
 			if (write(pfd[1], &o, 1) != 1)
 				_exit(1);
 		}
@@ -649,7 +650,7 @@ static int xen_scan(uint8_t *open, int n)
 	for (p = 1; p < n; p++) {
 		if (read(pfd[0], &open[p], 1) != 1)
 			break;
-		count += open[p];
+		count += !!open[p];
 	}
 	close(pfd[0]);
 	waitpid(pid, &st, 0);
@@ -843,7 +844,8 @@ int main(int argc, char **argv)
 			if (off < sizeof(list) - 16)
 				off += (size_t)snprintf(list + off,
 							sizeof(list) - off,
-							" %d", p);
+							" %d(%s)", p,
+							xen_stat_name(after[p]));
 		}
 		if (before[p] && !after[p])
 			gone++;

@@ -20,6 +20,7 @@
 #include <linux/ratelimit.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/xarray.h>
 
 #include "evtchn_core.h"
 
@@ -59,12 +60,29 @@ const char *const npev_stat_names[NPEV_STAT_NR] = {
 static struct mutex npev_stripes[NPEV_STRIPES];
 static atomic_long_t npev_closes;
 
+/*
+ * Numbers the kernel maps for a static binding of ours, any file's.
+ * BIND_STATIC binds the number it is given, open in Xen or not (the
+ * kernel does not ask), and the mapping never closes it, also when
+ * another kernel user (gntalloc) holds it past the binding: a port Xen
+ * issues afresh under such a number has nobody else to close it. A
+ * number stays recorded while the kernel maps it, until our next
+ * ordinary binding of it (which needs it unmapped) at the latest.
+ */
+static DEFINE_XARRAY(npev_static_ports);
+
 void npev_core_init(void)
 {
 	unsigned int i;
 
 	for (i = 0; i < NPEV_STRIPES; i++)
 		mutex_init(&npev_stripes[i]);
+}
+
+void npev_core_exit(void)
+{
+	/* Numbers still held by another kernel user when the files went. */
+	xa_destroy(&npev_static_ports);
 }
 
 static struct mutex *npev_stripe(u32 port)
@@ -185,6 +203,24 @@ static void npev_close_unattached(struct npev_user *u, u32 port)
 	}
 }
 
+static bool npev_static_bound(u32 port)
+{
+	return xa_load(&npev_static_ports, port);
+}
+
+/*
+ * Xen has just issued @port to a bind while a binding (in this file, or
+ * elsewhere in the kernel) still maps the number, and the bind is
+ * refused. A binding whose port was closed behind its back closes the
+ * number when it goes, and that close must find it open: the port is
+ * left to it. A static binding closes nothing: the port is closed here.
+ */
+static void npev_refuse_fresh(struct npev_user *u, u32 port)
+{
+	if (npev_static_bound(port))
+		npev_close_unattached(u, port);
+}
+
 static void __npev_release_port(struct npev_user *u, struct npev_port *p);
 
 /*
@@ -210,21 +246,23 @@ static int npev_bind_port(struct npev_user *u, u32 port, bool is_static,
 	}
 	if (p) {
 		/*
-		 * Xen hands out the lowest free port, so this is a port of
-		 * ours that was closed behind our back and re-issued. It is
-		 * live again under the binding we still hold: leave both to
-		 * that binding, which will close it when it is unbound.
+		 * Xen hands out the lowest free port, so this is a number of
+		 * ours that was closed behind our back (or bound static while
+		 * closed) and re-issued.
 		 */
 		npev_stat_inc(NPEV_STAT_BIND_REFUSED_STALE);
 		pr_warn_ratelimited("%s: port %u re-issued while still bound here; was it closed behind our back?\n",
 				    u->name, port);
+		npev_refuse_fresh(u, port);
 		return -EEXIST;
 	}
-	if (u->ops->port_in_use(port)) {
+	if (u->ops->port_in_use(port, is_static)) {
 		/* The same, for a binding elsewhere in this kernel. */
 		npev_stat_inc(NPEV_STAT_BIND_REFUSED_BUSY);
 		pr_warn_ratelimited("%s: port %u is already handled in this kernel\n",
 				    u->name, port);
+		if (!is_static)
+			npev_refuse_fresh(u, port);
 		return -EBUSY;
 	}
 
@@ -242,12 +280,23 @@ static int npev_bind_port(struct npev_user *u, u32 port, bool is_static,
 	rc = npev_ring_reserve(u, u->nr_ports + 1);
 	if (rc)
 		goto free;
+	/* Recorded before the kernel maps it: see npev_reopen_once(). */
+	if (is_static) {
+		rc = xa_err(xa_store(&npev_static_ports, port, xa_mk_value(1),
+				     GFP_KERNEL));
+		if (rc)
+			goto free;
+	}
 	rc = u->ops->attach(p, u->name);
 	if (rc) {
 		/* attach() has released the port already. */
+		if (is_static)
+			xa_erase(&npev_static_ports, port);
 		kfree(p);
 		return rc;
 	}
+	if (!is_static)
+		xa_erase(&npev_static_ports, port);
 	npev_insert(u, p);
 	return 0;
 
@@ -451,12 +500,15 @@ static int npev_reopen_once(struct npev_user *u, u32 port)
 	 * A borrowed port that is quarantined is open again: let go of its
 	 * mapping, and the kernel closes it. One the kernel maps otherwise
 	 * is another dead port of a binding (ours or a kernel user's): open
-	 * again, its holder's close will now succeed, so leave it to that.
+	 * again, its holder's close will now succeed, so leave it to that,
+	 * unless the binding is static and closes nothing. A static bind of
+	 * the number now sees it recorded before it maps it.
 	 */
 	while (n--) {
 		if (u->ops->unquarantine(extra[n]))
 			continue;
-		if (!u->ops->port_in_use(extra[n]))
+		if (!u->ops->port_in_use(extra[n], false) ||
+		    npev_static_bound(extra[n]))
 			npev_close_unattached(u, extra[n]);
 	}
 	kfree(extra);
@@ -546,6 +598,8 @@ static void __npev_release_port(struct npev_user *u, struct npev_port *p)
 
 	WRITE_ONCE(p->unbinding, true);
 	res = npev_release_backend(u, p);
+	if (p->is_static && !u->ops->port_in_use(p->port, true))
+		xa_erase(&npev_static_ports, p->port);
 	/* Xen has forgotten a resumed port: nothing was closed. */
 	if (!p->is_static && res != NPEV_RELEASE_RESUMED)
 		atomic_long_inc(&npev_closes);

@@ -82,8 +82,12 @@ struct npev_ops {
 	int (*alloc_unbound)(u32 remote_dom, u32 *port);
 	/* Close a port that was never attached. */
 	int (*close)(u32 port);
-	/* True if something in this kernel already handles @port. */
-	bool (*port_in_use)(u32 port);
+	/*
+	 * True if something in this kernel already handles @port. For a
+	 * port Xen has just issued (!@is_static), a mapping the backend
+	 * quarantined is not in use: attach() adopts it.
+	 */
+	bool (*port_in_use)(u32 port, bool is_static);
 	/* True if @port is allocated in the hypervisor (not closed). */
 	bool (*port_open)(u32 port);
 	/*
@@ -177,8 +181,9 @@ static inline void npev_stat_inc(enum npev_stat stat)
 typedef int (*npev_copy_fn)(void *ctx, size_t off, const void *src,
 			    size_t len);
 
-/* Once, before the first npev_user_alloc(). */
+/* Once, before the first npev_user_alloc(); exit after the last free. */
 void npev_core_init(void);
+void npev_core_exit(void);
 
 struct npev_user *npev_user_alloc(const struct npev_ops *ops,
 				  const char *name, unsigned int max_ports);

@@ -248,6 +248,7 @@ static int __init evtchn_init(void)
 	if (rc) {
 		pr_err("could not register /dev/xen/evtchn: %d\n", rc);
 		npev_xen_exit();
+		npev_core_exit();
 		return rc;
 	}
 	pr_info("nopanic event-channel device %s installed\n",
@@ -259,6 +260,7 @@ static void __exit evtchn_exit(void)
 {
 	misc_deregister(&evtchn_miscdev);
 	npev_xen_exit();
+	npev_core_exit();
 }
 
 module_init(evtchn_init);

@@ -170,12 +170,16 @@ static int npev_xen_take_over(struct npev_port *p, int irq, const char *name)
 	return 0;
 }
 
-static bool npev_xen_port_in_use(u32 port)
+static bool npev_xen_port_in_use(u32 port, bool is_static)
 {
 	int irq = npev_xen_irq(port);
 
-	/* Our own quarantined mapping: npev_xen_attach() takes it over. */
-	if (irq >= 0 && npev_xen_quarantined(port) == irq)
+	/*
+	 * Our own quarantined mapping: npev_xen_attach() takes it over for a
+	 * port Xen has given us again. A static bind does not get the port
+	 * from Xen: the number is still dead, its mapping stays quarantined.
+	 */
+	if (irq >= 0 && !is_static && npev_xen_quarantined(port) == irq)
 		return false;
 	return irq >= 0;
 }
@@ -249,7 +253,7 @@ static int npev_xen_attach(struct npev_port *p, const char *name)
 
 	p->epoch = atomic_read(&npev_xen_resumes);
 
-	irq = npev_xen_quarantined(p->port);
+	irq = p->is_static ? -1 : npev_xen_quarantined(p->port);
 	if (irq >= 0)
 		return npev_xen_take_over(p, irq, name);
 
