@@ -29,7 +29,7 @@
 #include "evtchn_sysfs.h"
 #include "evtchn_xen.h"
 
-#define NOPANIC_EVTCHN_VERSION	"0.2.0"
+#define NOPANIC_EVTCHN_VERSION	"0.2.1"
 
 /*
  * Ports one restricted file may bind. A file restricted to one domain
