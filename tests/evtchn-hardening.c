@@ -193,6 +193,25 @@ static void check_fresh_binds(const char *check)
 /* ---- the per-file port limit ---- */
 
 /*
+ * @check: the lowest @n free ports are those of @before again (Xen hands
+ * out the lowest free port first, so a port left open shows).
+ */
+static void check_no_port_leak(const char *check, const uint32_t *before,
+			       int n)
+{
+	uint32_t after[16];
+	char sa[128], sb[128];
+	int rc;
+
+	rc = n <= (int)ARRAY_SIZE(after) ? ev_probe_free(after, n) : -EINVAL;
+	np_fmt_ports(sa, sizeof(sa), before, n);
+	np_fmt_ports(sb, sizeof(sb), rc ? before : after, n);
+	np_check(rc == 0 && memcmp(before, after, n * sizeof(*after)) == 0,
+		 check, "lowest free ports before %s, after %s (%s)", sa, sb,
+		 np_err(rc));
+}
+
+/*
  * max_user_ports binds only restricted files (RESTRICT_DOMID: a
  * deprivileged device model). A trusted opener binds past it, as with the
  * in-tree driver; a restricted one is refused with EMFILE before Xen is
@@ -201,8 +220,8 @@ static void check_fresh_binds(const char *check)
 static void test_limit(void)
 {
 	enum { LIM = 8 };
-	uint32_t s9[LIM + 1], t9[LIM + 1];
-	char sa[160], sb[160], val[32];
+	uint32_t s9[LIM + 1];
+	char val[32];
 	long long old, now;
 	int f = -1, g = -1, k, rc, rc2;
 	struct ctr lr;
@@ -260,13 +279,7 @@ restore:
 		 "write %lld: %s, read back %lld (%s)", old, np_err(rc), now,
 		 np_err(rc2));
 
-	rc = ev_probe_free(t9, LIM + 1);
-	np_fmt_ports(sa, sizeof(sa), s9, LIM + 1);
-	np_fmt_ports(sb, sizeof(sb), t9, LIM + 1);
-	np_check(rc == 0 && memcmp(s9, t9, sizeof(t9)) == 0,
-		 "limit-no-port-leak",
-		 "lowest free ports before %s, after %s (%s)", sa, sb,
-		 np_err(rc));
+	check_no_port_leak("limit-no-port-leak", s9, LIM + 1);
 }
 
 /* ---- a port of this file closed behind the back, re-issued to it ---- */
@@ -274,8 +287,7 @@ restore:
 static void test_stale_same(void)
 {
 	enum { N = 5 };
-	uint32_t before[N], after[N];
-	char sa[128], sb[128];
+	uint32_t before[N];
 	struct ctr stale, bp;
 	int f, p[3], u, i, k, rc, rc2;
 
@@ -332,14 +344,7 @@ static void test_stale_same(void)
 		 p[1], np_err(rc));
 out:
 	close(f);
-	rc = ev_probe_free(after, N);
-	np_fmt_ports(sa, sizeof(sa), before, N);
-	np_fmt_ports(sb, sizeof(sb), after, N);
-	np_info("stale-same: lowest free ports before %s, after %s", sa, sb);
-	np_check(rc == 0 && memcmp(before, after, sizeof(after)) == 0,
-		 "stale-same-no-port-leak",
-		 "lowest free ports before %s, after close %s (%s)", sa, sb,
-		 np_err(rc));
+	check_no_port_leak("stale-same-no-port-leak", before, N);
 	check_delta("stale-same-bound-ports-baseline", &bp, 0);
 }
 
@@ -348,8 +353,7 @@ out:
 static void test_stale_cross(void)
 {
 	enum { N = 3 };
-	uint32_t before[N], after[N];
-	char sa[64], sb[64];
+	uint32_t before[N];
 	struct ctr busy, bp;
 	int a, b = -1, p, q, rc, st;
 
@@ -401,13 +405,7 @@ out:
 	close(a);
 	if (b >= 0)
 		close(b);
-	rc = ev_probe_free(after, N);
-	np_fmt_ports(sa, sizeof(sa), before, N);
-	np_fmt_ports(sb, sizeof(sb), after, N);
-	np_check(rc == 0 && memcmp(before, after, sizeof(after)) == 0,
-		 "stale-cross-no-port-leak",
-		 "lowest free ports before %s, after close %s (%s)", sa, sb,
-		 np_err(rc));
+	check_no_port_leak("stale-cross-no-port-leak", before, N);
 	check_delta("stale-cross-bound-ports-baseline", &bp, 0);
 }
 
@@ -694,9 +692,8 @@ out:
 static void test_static_closed_number(void)
 {
 	enum { N = 3 };
-	uint32_t before[N], after[N];
+	uint32_t before[N];
 	struct np_port_arg arg;
-	char sa[64], sb[64];
 	int a, b = -1, port, rc, st;
 
 	rc = ev_probe_free(before, N);
@@ -741,13 +738,7 @@ out:
 	close(a);
 	if (b >= 0)
 		close(b);
-	rc = ev_probe_free(after, N);
-	np_fmt_ports(sa, sizeof(sa), before, N);
-	np_fmt_ports(sb, sizeof(sb), after, N);
-	np_check(rc == 0 && memcmp(before, after, sizeof(after)) == 0,
-		 "static-closed-no-port-leak",
-		 "lowest free ports before %s, after close %s (%s)", sa, sb,
-		 np_err(rc));
+	check_no_port_leak("static-closed-no-port-leak", before, N);
 }
 
 /* ---- --abuse: narrated, no counter checks ---- */
