@@ -66,7 +66,7 @@ fuzz:
 # fuzzer (TORTURE_FUZZ_N, TORTURE_FUZZ_SEED) and random frames. One run per
 # release:flavour of TORTURE_RUNS: Debian 12's 6.1 and Debian 13's 6.12 as
 # PV dom0s, each under its release's Xen (trixie:kasan: 6.12 with KASAN as
-# a PVH dom0, which does not boot yet: tests/README). The first run builds
+# a PVH dom0, opt-in until a full run is green: tests/README). The first run builds
 # the kernels. make check runs
 # torture-ci: Debian 12's boot shorter, or without a cached debug kernel
 # the fuzzer and frames on the production kernel.
