@@ -315,6 +315,25 @@ static void shared_static_port_never_closed(struct kunit *test)
 }
 
 /*
+ * Port 1 is free and unmapped again: @b binds it as an ordinary port, it
+ * is closed behind @b's back, and Xen issues it to @a. As for any dead
+ * port of an ordinary binding, @a's bind is refused and the port left
+ * open for @b's close, which then succeeds.
+ */
+static void npt_number_ordinary_again(struct kunit *test,
+				      struct npev_user *a, struct npev_user *b)
+{
+	KUNIT_ASSERT_EQ(test, npev_bind_unbound(b, 0), 1);
+	KUNIT_ASSERT_EQ(test, npev_fake_close_behind(1), 0);
+	KUNIT_EXPECT_EQ(test, npev_bind_unbound(a, 0), -EBUSY);
+	KUNIT_EXPECT_TRUE(test, npev_fake_is_open(1));
+	KUNIT_EXPECT_EQ(test, npev_unbind(b, 1), 0);
+	KUNIT_EXPECT_EQ(test, npev_fake_nr_open(), 0U);
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_kernel_bugs, 0U);
+	KUNIT_EXPECT_EQ(test, npev_fake.nr_close_free, 0U);
+}
+
+/*
  * BIND_STATIC of a number Xen has closed maps it all the same, and Xen,
  * which knows nothing of that, issues the number to the next bind. The
  * bind is refused as for any number the kernel maps, but the static
@@ -348,19 +367,10 @@ static void bind_over_static_number_closed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, npev_fake_nr_open(), 0U);
 	KUNIT_EXPECT_PTR_EQ(test, npev_fake_owner(1), a);
 
-	/* Its release closes nothing; then the number is bound as usual. */
+	/* Its release closes nothing; then the number is ordinary again. */
 	KUNIT_EXPECT_EQ(test, npev_unbind(a, 1), 0);
 	KUNIT_EXPECT_EQ(test, npev_fake_chan(1).closes, 3U);
-	KUNIT_EXPECT_EQ(test, npev_bind_unbound(b, 0), 1);
-
-	/* An ordinary binding's dead port: left open for its own close. */
-	KUNIT_ASSERT_EQ(test, npev_fake_close_behind(1), 0);
-	KUNIT_EXPECT_EQ(test, npev_bind_unbound(a, 0), -EBUSY);
-	KUNIT_EXPECT_TRUE(test, npev_fake_is_open(1));
-	KUNIT_EXPECT_EQ(test, npev_unbind(b, 1), 0);
-	KUNIT_EXPECT_EQ(test, npev_fake_nr_open(), 0U);
-	KUNIT_EXPECT_EQ(test, npev_fake.nr_kernel_bugs, 0U);
-	KUNIT_EXPECT_EQ(test, npev_fake.nr_close_free, 0U);
+	npt_number_ordinary_again(test, a, b);
 }
 
 /*
@@ -386,15 +396,7 @@ static void static_number_held_past_its_binding(struct kunit *test)
 	npev_fake_holder_put(1);
 	KUNIT_EXPECT_EQ(test, npev_fake_chan(1).refs, 0U);
 	KUNIT_EXPECT_EQ(test, npev_fake_chan(1).closes, 1U);
-	KUNIT_EXPECT_EQ(test, npev_bind_unbound(b, 0), 1);
-
-	KUNIT_ASSERT_EQ(test, npev_fake_close_behind(1), 0);
-	KUNIT_EXPECT_EQ(test, npev_bind_unbound(a, 0), -EBUSY);
-	KUNIT_EXPECT_TRUE(test, npev_fake_is_open(1));
-	KUNIT_EXPECT_EQ(test, npev_unbind(b, 1), 0);
-	KUNIT_EXPECT_EQ(test, npev_fake_nr_open(), 0U);
-	KUNIT_EXPECT_EQ(test, npev_fake.nr_kernel_bugs, 0U);
-	KUNIT_EXPECT_EQ(test, npev_fake.nr_close_free, 0U);
+	npt_number_ordinary_again(test, a, b);
 }
 
 /*
