@@ -26,7 +26,8 @@
 # Callers set WORK and the GUEST_* variables of scripts/tools/e2e-guest.sh, and
 # source scripts/lib/lib.sh first. Environment: E2E_TIMEOUT (one boot's hard
 # limit, s), E2E_PARALLEL, V=1 (consoles to stdout as they run), DOM0_PVH=1
-# (dom0 as a PVH guest, for a KASAN kernel: see boot_start).
+# (dom0 as a PVH guest, for a KASAN kernel: see boot_start), BOOT_NIC
+# (BOOT_BARE: QEMU's network options, default -nic none).
 
 E2E_TIMEOUT=${E2E_TIMEOUT:-420}
 E2E_PARALLEL=${E2E_PARALLEL:-0}
@@ -207,8 +208,9 @@ boot_start()
 	# the plans' results on a second serial port of their own.
 	ser=(-serial mon:stdio -serial "file:$WORK/$name.ktap")
 	if [ "${BOOT_BARE:-0}" = 1 ]; then
+		# shellcheck disable=SC2086 # BOOT_NIC: several words
 		set -- timeout "$E2E_TIMEOUT" qemu-system-x86_64 -m 1024 -smp 2 \
-			-nographic -no-reboot -nic none "${ser[@]}" \
+			-nographic -no-reboot ${BOOT_NIC:--nic none} "${ser[@]}" \
 			-kernel "$GUEST_KERNEL" -initrd "$WORK/initrd.cpio.gz" \
 			-append "console=ttyS0 panic=-1 oops=panic $args"
 	else
