@@ -11,28 +11,19 @@
  * drop helpers add rx_dropped and free the skb (KASAN watches the free).
  *
  * The counters are module-wide, so every case compares deltas.
- *
- * The lines between "in-tree: begin" and "in-tree: end" are the in-tree
- * suite of patches/<line>/net/ (scripts/tools/patches_net.py generates it).
  */
-
-/* in-tree: begin */
 #include <kunit/test.h>
 #include <linux/etherdevice.h>
 #include <linux/gfp.h>
-/* in-tree: end */
 #include <linux/kallsyms.h>
-/* in-tree: begin */
 #include <linux/kernel.h>
 #include <linux/limits.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-/* in-tree: end */
 
 #include <nopanic/skb_guard.h>
-/* in-tree: begin */
 
 #define SGT_SIZE	256	/* asked of alloc_skb(); the tailroom is more */
 #define SGT_HEADROOM	32
@@ -479,7 +470,6 @@ static void sgt_reason_counts(struct kunit *test)
 	sgt_expect_delta(test, &before, 0, 0, 0, 0);
 }
 
-/* in-tree: end */
 /*
  * The sites with a count for @reason inside the function @fn: every address
  * that %ps resolves to @fn's name, from its start on. The site counters can
@@ -562,7 +552,6 @@ static void sgt_sites(struct kunit *test)
 						   SKB_GUARD_NONLINEAR), 0UL);
 }
 
-/* in-tree: begin */
 /* skb->dev set: the refusal shows in rx_errors and rx_length_errors. */
 static void sgt_device_counters(struct kunit *test)
 {
@@ -670,9 +659,7 @@ static struct kunit_case sgt_cases[] = {
 	KUNIT_CASE(sgt_nonlinear),
 	KUNIT_CASE(sgt_cloned),
 	KUNIT_CASE(sgt_reason_counts),
-	/* in-tree: end */
 	KUNIT_CASE(sgt_sites),
-	/* in-tree: begin */
 	KUNIT_CASE(sgt_device_counters),
 	KUNIT_CASE(sgt_put_data_zero),
 	KUNIT_CASE(sgt_put_data_or_drop),
@@ -689,4 +676,3 @@ static struct kunit_suite sgt_suite = {
 kunit_test_suites(&sgt_suite);
 
 MODULE_LICENSE("GPL");
-/* in-tree: end */

@@ -19,9 +19,6 @@
  * module-wide counters per reason and per calling site (debugfs:
  * skb_guard/reasons and skb_guard/sites), and in a ratelimited log line.
  * The fitting path is one compare and branch, no atomics, no locks.
- *
- * The lines between "in-tree: begin" and "in-tree: end" also go into
- * include/linux/skbuff.h in patches/<line>/net/ (scripts/tools/patches_net.py).
  */
 #ifndef NOPANIC_SKB_GUARD_H
 #define NOPANIC_SKB_GUARD_H
@@ -30,8 +27,6 @@
 #include <linux/kernel.h>
 #include <linux/skbuff.h>
 #include <linux/string.h>
-
-/* in-tree: begin */
 enum skb_guard_reason {
 	SKB_GUARD_NONLINEAR,	/* paged data: the tail is not the end */
 	SKB_GUARD_TAILROOM,	/* less room after the tail than asked */
@@ -42,10 +37,8 @@ void skb_guard_refused(struct sk_buff *skb, unsigned int len,
 		       unsigned long caller);
 void skb_guard_drop(struct sk_buff *skb);
 long skb_guard_reason_count(enum skb_guard_reason reason);
-/* in-tree: end */
 unsigned long skb_guard_site_count(unsigned long caller,
 				   enum skb_guard_reason reason);
-/* in-tree: begin */
 
 /*
  * Bytes a put may add: -1 for a non-linear skb, where not even an empty
@@ -109,6 +102,5 @@ static __always_inline void *__skb_guard_put(struct sk_buff *skb,
 		skb_guard_drop(__skb);					\
 	!!__q;								\
 })
-/* in-tree: end */
 
 #endif /* NOPANIC_SKB_GUARD_H */

@@ -8,11 +8,7 @@
 # The kernel tree is Debian's linux-source of $KUNIT_RELEASE (default
 # bookworm: 6.1), as scripts/tools/kernel-tree.sh gets it from that
 # release's own apt for make patches-check too, copied once into a cache
-# outside the repo, with the line's net series (patches/<line>/net)
-# applied: one UML build serves this tier (suites nopanic_*) and the net
-# KUnit suite of make patches-check (skb_guard, run by
-# scripts/tools/patches_net.py kunit through this script). Our sources sit
-# in it the way an in-tree driver would: drivers/nopanic/ holds symlinks to kunit/*, to
+# outside the repo. Our sources sit in it the way an in-tree driver would: drivers/nopanic/ holds symlinks to kunit/*, to
 # drivers/xen/evtchn/evtchn_core.[ch], to drivers/net/skb_guard/skb_guard.c
 # and skb_guard_compat.h, and (as nopanic-include) to include/, and
 # drivers/Kconfig and drivers/Makefile reach that directory. kunit.py builds
@@ -68,7 +64,6 @@ CORE_DIR=${NOPANIC_KUNIT_CORE_DIR:-$NP_TOP/drivers/xen/evtchn}
 SKB_GUARD_DIR=$NP_TOP/drivers/net/skb_guard
 OUT=${NOPANIC_KUNIT_OUT:-/tmp/nopanic-kunit}
 KUNITCONFIG=$NP_TOP/kunit/.kunitconfig
-NET_SERIES=$NP_TOP/patches/$KUNIT_KLINE/net
 SUBDIR=nopanic			# drivers/$SUBDIR in the kernel tree
 TOOL_LOG=$KCACHE/kunit.py-$KUNIT_KLINE.log
 RAW_LOG=$BUILD/test.log		# kunit.py tees the whole kernel console here
@@ -79,27 +74,14 @@ mkdir -p "$KCACHE"
 exec 9>"$KCACHE/.lock"
 flock 9
 
-# --- the kernel tree, extracted once per source version and net series ---
-net_patches=()
-if [ -d "$NET_SERIES" ]; then
-	for p in "$NET_SERIES"/0[0-9][0-9][1-9]-*.patch; do
-		[ -f "$p" ] && net_patches+=("$p")
-	done
-fi
-want_stamp="$SRC_VERSION net=$(
-	[ ${#net_patches[@]} -eq 0 ] || cat "${net_patches[@]}" | sha256sum | cut -c1-16)"
+# --- the kernel tree, extracted once per source version ----------------------
+want_stamp=$SRC_VERSION
 stamp=$TREE/.nopanic-extracted
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want_stamp" ]; then
 	log "copying $SRC_TREE ($want_stamp) into $KCACHE"
 	rm -rf "$TREE" "$TREE.partial"
 	mkdir "$TREE.partial"
 	git -C "$SRC_TREE" archive pristine | tar -x -C "$TREE.partial"
-	for p in "${net_patches[@]}"; do
-		patch -d "$TREE.partial" -p1 -s -N --no-backup-if-mismatch < "$p" || {
-			log "${p#"$NP_TOP"/} does not apply to linux-source-$KUNIT_KLINE"
-			exit 1
-		}
-	done
 	mv "$TREE.partial" "$TREE"
 	# A fresh tree: the build directory's objects are stale.
 	rm -rf "$BUILD"
@@ -154,15 +136,9 @@ append_once "$TREE/drivers/Kconfig" "source \"drivers/$SUBDIR/Kconfig\""
 append_once "$TREE/drivers/Makefile" "obj-y += $SUBDIR/"
 
 # --- build and run under UML -------------------------------------------------
-# Ours, and the net series' suite where the tree has it: one .config for
-# every run, so that no run rebuilds what another built.
+# One .config for every run, so that no run rebuilds what another built.
 kcfg=$KCACHE/kunitconfig-$KUNIT_KLINE
-{
-	cat "$KUNITCONFIG"
-	[ ${#net_patches[@]} -eq 0 ] ||
-		printf '\n# patches/%s/net: the in-tree suite\nCONFIG_SKB_GUARD_KUNIT_TEST=y\n' \
-			"$KUNIT_KLINE"
-} >"$kcfg.new"
+cat "$KUNITCONFIG" >"$kcfg.new"
 if cmp -s "$kcfg.new" "$kcfg"; then rm -f "$kcfg.new"; else mv "$kcfg.new" "$kcfg"; fi
 rm -f "$RAW_LOG"
 log "building and running UML in $BUILD (log: $TOOL_LOG)"

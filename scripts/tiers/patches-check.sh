@@ -25,24 +25,17 @@
 #               UNKNOWN_COMMIT_ID (the tree has no upstream history to
 #               look ids up in: every Fixes: tag must instead name a
 #               commit listed, id and subject, in patches/upstream-commits)
-#               and FILE_PATH_CHANGES ("does MAINTAINERS need updating?"
-#               for a new file: the KUnit file is under net/core/, which
-#               MAINTAINERS' networking entries cover already)
+#               CAMELCASE (vmxnet3's descriptor fields are VMware's
+#               names: rcd->rqID), FILE_PATH_CHANGES and MISSING_FIXES_TAG
 #   (first)     5.10's and 6.1's xen series make the same changes, and so
 #               do 6.12's and 7.2's (the lines each patch adds and
 #               removes, context aside): the copies have not drifted
-#   generated   the net patches are what scripts/tools/patches_net.py makes of
-#               the repo's skb guard sources today (no drift)
-#   builds      drivers/xen/evtchn.c, unpatched and patched, built as
-#               xen-evtchn.ko in the release's root (scripts/release-
-#               root.sh) by its gcc against its kernel's headers: that
-#               kernel's config, Module.symvers and release; W=1, and
-#               the patched file warns about nothing the unpatched one
-#               does not. The net objects: scripts/tools/patches_net.py build
-#   kunit       the net KUnit suite in the patched tree under UML
-#               (scripts/tools/patches_net.py kunit; on 6.1 in the one UML
-#               build that make kunit uses too); PATCHES_KUNIT limits it
-#               to some releases, the others say "skipped"
+#   builds      drivers/xen/evtchn.c and drivers/net/vmxnet3/, unpatched
+#               and patched, built as xen-evtchn.ko and vmxnet3.ko in the
+#               release's root (scripts/tools/release-root.sh) by its gcc
+#               against its kernel's headers: that kernel's config,
+#               Module.symvers and release; W=1, and the patched source
+#               warns about nothing the unpatched one does not
 #   conformance the release's Xen and Debian's kernel booted under QEMU
 #   control     (tests/guest/plan-patches.sh, np.patches=module) with the
 #               patched module: evtchn-conform passes, the log stays
@@ -62,12 +55,18 @@
 #               make check runs them where the kernels are cached and says
 #               "skipped" elsewhere; PATCHES_KERNEL=build (make
 #               patches-check) builds what is missing first
+#   vmxnet3     the net series against a lying device
+#               (scripts/tiers/vmxnet3.sh): Debian's kernel under QEMU
+#               with its emulated vmxnet3, receive completions rewritten
+#               to claim more than the posted buffer; the patched driver
+#               drops, counts and keeps passing traffic, Debian's own
+#               panics. PATCHES_VMXNET3 limits it to some releases
 #
 # Prints one line per check, the table release x column (also written to
 # $NOPANIC_CACHE/patches/latest.md), each stage's time and, last,
-# `N passed, N failed` (`, N skipped` when kunit was left out somewhere).
+# `N passed, N failed` (`, N skipped` when a column was left out somewhere).
 #
-# Environment: PATCHES_KUNIT (releases whose net KUnit suite runs; default
+# Environment: PATCHES_VMXNET3 (releases whose vmxnet3 proof runs; default
 # all, "none" for none), PATCHES_KERNEL (build: build the line kernels
 # that are not cached; default: use the cached ones only),
 # PATCHES_KERNEL_ON (releases whose line kernels boot; default all),
@@ -85,7 +84,7 @@ E2E_TIMEOUT=${E2E_TIMEOUT:-600}
 # shellcheck source=scripts/lib/dom0.sh
 . "$SRCDIR/scripts/lib/dom0.sh"
 
-COLS="applies checkpatch generated builds kunit conformance control kernel kcontrol"
+COLS="applies checkpatch builds conformance control kernel kcontrol vmxnet3"
 PROGS="evtchn-conform evtchn-hardening evtchn-shared"
 declare -gA SRC_OF=()	# release -> "line version" of its kernel source
 declare -gA UPSTREAM_OF=()	# release -> the pristine upstream it applies to
@@ -98,19 +97,25 @@ pok()
 	np_tab_mark "$1" "$2" ok
 }
 
-# lines_to_checks REL COL: a helper's KTAP on stdin (scripts/tools/patches_net.py),
-# its results counted in REL's COL; everything else passed through.
+# lines_to_checks REL COL: a tier's KTAP on stdin (scripts/tiers/vmxnet3.sh),
+# its results counted in REL's COL (names that start with REL kept as
+# they are); everything else passed through.
 lines_to_checks()
 {
 	local rel=$1 col=$2 line rest
 
 	while IFS= read -r line; do
+		rest=${line#*ok [0-9]* }
+		case $rest in
+		"$rel"[-/]*)	;;
+		*)		rest=$rel/$rest ;;
+		esac
 		case $line in
 		"ok "[0-9]*" "*)
-			pok "$rel" "$col" "${line#ok * }" ;;
+			np_ok "$rest"
+			np_tab_mark "$rel" "$col" ok ;;
 		"not ok "[0-9]*" "*)
-			rest=${line#not ok * }
-			np_fail "$rel/${rest%% # *}${rest#"${rest%% # *}"}"
+			np_fail "${rest%% # *}${rest#"${rest%% # *}"}"
 			np_tab_mark "$rel" "$col" fail ;;
 		"KTAP version"*|"1.."[0-9]*|*" passed, "*" failed"*) ;;
 		*)	echo "  $line" ;;
@@ -242,28 +247,34 @@ checkpatch()
 	ln -sf /usr/bin/python3 "$WORK/pybin/python3"
 	out=$(cd "$1" && PATH=$WORK/pybin:/usr/bin:/bin:$PATH \
 		perl scripts/checkpatch.pl --strict \
-		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES,MISSING_FIXES_TAG \
+		--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES,MISSING_FIXES_TAG,CAMELCASE \
 		--no-summary --terse "$2" 2>&1)
 	[ -z "$out" ] || { echo "$out" | head -n 5; return 1; }
 }
 
-# build_evtchn REL ROOT KVER SRC OUT: SRC (an evtchn.c) built as
-# xen-evtchn.ko in the root against KVER's headers, W=1; the module to OUT,
-# the compiler's warnings (positions stripped) to OUT.warnings.
-build_evtchn()
+# build_module ROOT KVER SRC KO OUT: SRC (a directory with its Kbuild)
+# built in the root against KVER's headers, W=1; the module KO to OUT, the
+# compiler's warnings (positions stripped) to OUT.warnings.
+build_module()
 {
-	local rel=$1 root=$2 kver=$3 src=$4 out=$5 b=/tmp/nopanic-patches-build
+	local root=$1 kver=$2 src=$3 ko=$4 out=$5 b=/tmp/nopanic-patches-build
 
 	rm -rf "${root:?}$b"
 	mkdir -p "$root$b"
-	cp "$src" "$root$b/evtchn.c"
-	printf 'obj-m := xen-evtchn.o\nxen-evtchn-y := evtchn.o\n' > "$root$b/Kbuild"
+	cp -r "$src/." "$root$b/"
 	np_chroot "$root" make -C "/lib/modules/$kver/build" M="$b" W=1 modules \
 		> "$out.log" 2>&1 || { tail -n 20 "$out.log"; return 1; }
 	grep -E 'warning:' "$out.log" | sed -E 's/^[^ ]*:[0-9]+:[0-9]+: //' |
 		sort -u > "$out.warnings"
-	cp "$root$b/xen-evtchn.ko" "$out"
+	cp "$root$b/$ko" "$out"
 	rm -rf "${root:?}$b"
+}
+
+# evtchn_src TREE DIR: the tree's drivers/xen/evtchn.c as a module source.
+evtchn_src()
+{
+	mkdir -p "$2" && cp "$1/drivers/xen/evtchn.c" "$2/" &&
+		printf 'obj-m := xen-evtchn.o\nxen-evtchn-y := evtchn.o\n' > "$2/Kbuild"
 }
 
 # no_new_warnings OUT_PATCHED OUT_PRISTINE
@@ -281,10 +292,10 @@ md5_of()
 	md5sum "$1" | cut -d ' ' -f 1
 }
 
-# kunit_wanted REL
-kunit_wanted()
+# vmxnet3_wanted REL
+vmxnet3_wanted()
 {
-	case " ${PATCHES_KUNIT:-all} " in
+	case " ${PATCHES_VMXNET3:-all} " in
 	*" all "*|*" $1 "*)	return 0 ;;
 	*)			return 1 ;;
 	esac
@@ -480,17 +491,6 @@ release_run()
 	KVER=$RKVER
 	np_timing "$rel root $(np_since "$t")s (kernel $KVER)"
 
-	# The net patches are generated from the repo, in the pristine tree
-	# (left at pristine).
-	if [ -x "$SRCDIR/scripts/tools/patches_net.py" ] && [ -d "$PDIR/net" ]; then
-		t=$(np_now)
-		lines_to_checks "$rel" generated < <("$SRCDIR/scripts/tools/patches_net.py" \
-			check "$KSRC_LINE" "$TREE" 2>> "$WORK/setup.log")
-		np_timing "$rel generated $(np_since "$t")s"
-	else
-		np_tab_fail "$rel" generated net-series "no patches/$KSRC_LINE/net or scripts/tools/patches_net.py"
-	fi
-
 	# The series against the tree.
 	t=$(np_now)
 	np_tab_check "$rel" applies series-complete series_complete "$PDIR"
@@ -509,7 +509,8 @@ release_run()
 		np_tab_fail "$rel" applies "source-is-the-dom0-kernel's" \
 			"linux-source $KSRC_VERSION, dom0 kernel $KVER $img_src, headers $hdr_src"
 	fi
-	cp "$TREE/drivers/xen/evtchn.c" "$RW/evtchn.unpatched.c"
+	evtchn_src "$TREE" "$RW/evtchn.unpatched"
+	cp -r "$TREE/drivers/net/vmxnet3" "$RW/vmxnet3.unpatched"
 	# The Debian kernel team's way: quilt, from the series file.
 	np_tab_check "$rel" applies quilt-push-a quilt_applies "$TREE" "$PDIR"
 	np_tab_check "$rel" applies debian-form-quilt debian_form "$KSRC_LINE" "$TREE"
@@ -530,38 +531,30 @@ release_run()
 	t=$(np_now)
 	upstream_apply "$rel" "$KSRC_LINE" "$PDIR"
 	np_timing "$rel upstream $(np_since "$t")s (${UPSTREAM_OF[$rel]:-none})"
-	cp "$TREE/drivers/xen/evtchn.c" "$RW/evtchn.patched.c"
+	evtchn_src "$TREE" "$RW/evtchn.patched"
+	cp -r "$TREE/drivers/net/vmxnet3" "$RW/vmxnet3.patched"
 
 	# Builds: the driver for the dom0 kernel, pristine and patched.
 	t=$(np_now)
 	np_tab_check "$rel" builds "xen-evtchn.ko-unpatched($KVER)" \
-		build_evtchn "$rel" "$ROOT" "$KVER" "$RW/evtchn.unpatched.c" "$RW/unpatched.ko"
+		build_module "$ROOT" "$KVER" "$RW/evtchn.unpatched" xen-evtchn.ko "$RW/unpatched.ko"
 	np_tab_check "$rel" builds "xen-evtchn.ko-patched($KVER)" \
-		build_evtchn "$rel" "$ROOT" "$KVER" "$RW/evtchn.patched.c" "$RW/patched.ko"
+		build_module "$ROOT" "$KVER" "$RW/evtchn.patched" xen-evtchn.ko "$RW/patched.ko"
 	if [ -f "$RW/patched.ko" ] && [ -f "$RW/unpatched.ko" ]; then
 		np_tab_check "$rel" builds "xen-evtchn-W=1-no-new-warning" \
 			no_new_warnings "$RW/patched.ko" "$RW/unpatched.ko"
 		np_tab_check "$rel" builds "patched-differs-from-unpatched" \
 			test "$(md5_of "$RW/patched.ko")" != "$(md5_of "$RW/unpatched.ko")"
 	fi
-	if [ -n "$ok" ] && [ -x "$SRCDIR/scripts/tools/patches_net.py" ]; then
-		lines_to_checks "$rel" builds < <("$SRCDIR/scripts/tools/patches_net.py" \
-			build "$KSRC_LINE" "$TREE" 2>> "$WORK/setup.log")
+	np_tab_check "$rel" builds "vmxnet3.ko-unpatched($KVER)" \
+		build_module "$ROOT" "$KVER" "$RW/vmxnet3.unpatched" vmxnet3.ko "$RW/vmxnet3.unpatched.ko"
+	np_tab_check "$rel" builds "vmxnet3.ko-patched($KVER)" \
+		build_module "$ROOT" "$KVER" "$RW/vmxnet3.patched" vmxnet3.ko "$RW/vmxnet3.patched.ko"
+	if [ -f "$RW/vmxnet3.patched.ko" ] && [ -f "$RW/vmxnet3.unpatched.ko" ]; then
+		np_tab_check "$rel" builds "vmxnet3-W=1-no-new-warning" \
+			no_new_warnings "$RW/vmxnet3.patched.ko" "$RW/vmxnet3.unpatched.ko"
 	fi
 	np_timing "$rel builds $(np_since "$t")s"
-
-	# KUnit, in the patched tree.
-	if ! kunit_wanted "$rel"; then
-		np_tab_na "$rel" kunit "skipped (PATCHES_KUNIT)"
-		np_skip "$rel/kunit: not in PATCHES_KUNIT=${PATCHES_KUNIT:-}"
-	elif [ -z "$ok" ]; then
-		np_tab_fail "$rel" kunit net "the series did not apply"
-	elif [ -x "$SRCDIR/scripts/tools/patches_net.py" ]; then
-		t=$(np_now)
-		lines_to_checks "$rel" kunit < <("$SRCDIR/scripts/tools/patches_net.py" \
-			kunit "$KSRC_LINE" "$TREE" 2>> "$WORK/setup.log")
-		np_timing "$rel kunit $(np_since "$t")s"
-	fi
 
 	# The dom0.
 	t=$(np_now)
@@ -583,6 +576,17 @@ release_run()
 		rm -rf "$RW/initramfs"
 	fi
 	np_timing "$rel dom0 $(np_since "$t")s"
+
+	# The net series against a lying vmxnet3.
+	if ! vmxnet3_wanted "$rel"; then
+		np_tab_na "$rel" vmxnet3 "skipped (PATCHES_VMXNET3)"
+		np_skip "$rel/vmxnet3: not in PATCHES_VMXNET3=${PATCHES_VMXNET3:-}"
+	else
+		t=$(np_now)
+		lines_to_checks "$rel" vmxnet3 < <(VMX_WORK=$RW/vmxnet3 \
+			"$SRCDIR/scripts/tiers/vmxnet3.sh" "$rel" 2>> "$WORK/setup.log")
+		np_timing "$rel vmxnet3 $(np_since "$t")s"
+	fi
 
 	# Leave the cached tree as the package ships it.
 	"$SRCDIR/scripts/tools/kernel-tree.sh" "$rel" > /dev/null 2>> "$WORK/setup.log" || :

@@ -7,9 +7,6 @@
  * Counters, in debugfs:
  *   skb_guard/reasons   "<reason> <count>" per reason
  *   skb_guard/sites     "<count> <reason> <caller>" per calling site
- *
- * The lines between "in-tree: begin" and "in-tree: end" also go into
- * net/core/skbuff.c in patches/<line>/net/ (scripts/tools/patches_net.py).
  */
 
 #define pr_fmt(fmt) "skb_guard: " fmt
@@ -38,9 +35,7 @@ static const char *const skb_guard_reason_names[SKB_GUARD_NR_REASONS] = {
 	[SKB_GUARD_TAILROOM]	= "tailroom",
 };
 
-/* in-tree: begin */
 static atomic_long_t skb_guard_reasons[SKB_GUARD_NR_REASONS];
-/* in-tree: end */
 static struct skb_guard_site skb_guard_sites[SKB_GUARD_SITES];
 static DEFINE_SPINLOCK(skb_guard_sites_lock);
 static struct dentry *skb_guard_dir;
@@ -69,8 +64,6 @@ static void skb_guard_count_site(unsigned long caller,
 	spin_unlock_irqrestore(&skb_guard_sites_lock, flags);
 }
 
-/* in-tree: begin */
-
 void skb_guard_refused(struct sk_buff *skb, unsigned int len,
 		       unsigned long caller)
 {
@@ -79,9 +72,7 @@ void skb_guard_refused(struct sk_buff *skb, unsigned int len,
 	struct net_device *dev = skb->dev;
 
 	atomic_long_inc(&skb_guard_reasons[reason]);
-	/* in-tree: end */
 	skb_guard_count_site(caller, reason);
-	/* in-tree: begin */
 	if (dev)
 		skb_guard_rx_length_error(dev);
 	pr_warn_ratelimited("%s: refused put of %u bytes, tailroom %u%s, from %pS\n",
@@ -108,7 +99,6 @@ long skb_guard_reason_count(enum skb_guard_reason reason)
 	return atomic_long_read(&skb_guard_reasons[reason]);
 }
 EXPORT_SYMBOL_GPL(skb_guard_reason_count);
-/* in-tree: end */
 
 /* Refusals so far at the site @caller for @reason. */
 unsigned long skb_guard_site_count(unsigned long caller,
@@ -137,6 +127,7 @@ static int skb_guard_reasons_show(struct seq_file *m, void *v)
 			   atomic_long_read(&skb_guard_reasons[i]));
 	return 0;
 }
+
 DEFINE_SHOW_ATTRIBUTE(skb_guard_reasons);
 
 static int skb_guard_sites_show(struct seq_file *m, void *v)
@@ -155,6 +146,7 @@ static int skb_guard_sites_show(struct seq_file *m, void *v)
 			   (void *)copy[i].caller);
 	return 0;
 }
+
 DEFINE_SHOW_ATTRIBUTE(skb_guard_sites);
 
 static int __init skb_guard_init(void)
