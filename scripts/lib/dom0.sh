@@ -448,6 +448,21 @@ log_clean()
 	fi
 }
 
+# log_expect NAME CHECK ERE: the check NAME/CHECK passes when the kernel
+# log of boot NAME matches ERE (its first match quoted): what a control
+# boot must show.
+log_expect()
+{
+	local name=$1 check=$2 re=$3 hit
+
+	hit=$(kernel_log "$name" | grep -Eo "$re" | head -n 1)
+	if [ -n "$hit" ]; then
+		np_ok "$name/$check $hit"
+	else
+		np_fail "$name/$check: no '$re' in $WORK/$name.log"
+	fi
+}
+
 # expect_intree_bug NAME: the negative control's one check.
 expect_intree_bug()
 {

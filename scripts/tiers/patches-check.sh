@@ -218,7 +218,7 @@ xen_twins()
 	done
 }
 
-# debian_form LINE TREE: the xen series in Debian's kernel team's form
+# debian_form LINE TREE: the series (xen, net) in Debian's kernel team's form
 # (scripts/tools/debian-form.sh: bugfix/all/, DEP-3 headers) applies with
 # quilt on top of the tree, every patch carrying Origin: and Forwarded:.
 debian_form()

@@ -93,7 +93,7 @@ build()
 # release_run REL: build, boot and check one release.
 release_run()
 {
-	local rel=$1 t RW TREE KSRC_LINE KSRC_VERSION img p clog
+	local rel=$1 t RW TREE KSRC_LINE KSRC_VERSION img p
 
 	t=$(np_now)
 	RW=$WORK/$rel
@@ -168,42 +168,18 @@ release_run()
 	boots "$rel-control" "np.mode=control" >> "$WORK/setup.log"
 	np_timing "boot $rel-control ${BOOT_T[$rel-control]}s"
 	guest_checks "$rel-control" --partial
-	clog=$(kernel_log "$rel-control")
-	if echo "$clog" | grep -q 'skb_over_panic'; then
-		np_ok "$rel-control/skb_over_panic $(echo "$clog" | grep -o 'skb_over_panic: .*len:[0-9]* put:[0-9]*' | head -n 1)"
-	else
-		np_fail "$rel-control/skb_over_panic: not in $WORK/$rel-control.log"
-	fi
-	if echo "$clog" | grep -q 'kernel BUG at net/core/skbuff.c'; then
-		np_ok "$rel-control/kernel-BUG $(echo "$clog" | grep -o 'kernel BUG at [^ ]*' | head -n 1)"
-	else
-		np_fail "$rel-control/kernel-BUG: no 'kernel BUG at net/core/skbuff.c' in $WORK/$rel-control.log"
-	fi
-	if echo "$clog" | grep -Eq 'vmxnet3_rq_rx_complete\+0x[0-9a-f]+/0x[0-9a-f]+ \[vmxnet3\]'; then
-		np_ok "$rel-control/crash-in-vmxnet3 $(echo "$clog" | grep -Eo 'vmxnet3_rq_rx_complete\+0x[0-9a-f]+/0x[0-9a-f]+ \[vmxnet3\]' | head -n 1)"
-	else
-		np_fail "$rel-control/crash-in-vmxnet3: no vmxnet3_rq_rx_complete() [vmxnet3] frame in the call trace"
-	fi
-	if echo "$clog" | grep -q 'Kernel panic - not syncing'; then
-		np_ok "$rel-control/panic"
-	else
-		np_fail "$rel-control/panic: QEMU exit status ${BOOT_RC[$rel-control]} without a kernel panic"
-	fi
+	log_expect "$rel-control" skb_over_panic 'skb_over_panic: .*len:[0-9]+ put:[0-9]+'
+	log_expect "$rel-control" kernel-BUG 'kernel BUG at net/core/skbuff.c:[0-9]+'
+	log_expect "$rel-control" crash-in-vmxnet3 \
+		'vmxnet3_rq_rx_complete\+0x[0-9a-f]+/0x[0-9a-f]+ \[vmxnet3\]'
+	log_expect "$rel-control" panic 'Kernel panic - not syncing'
 
 	boots "$rel-control-queue" "np.mode=control np.lie=queue" >> "$WORK/setup.log"
 	np_timing "boot $rel-control-queue ${BOOT_T[$rel-control-queue]}s"
 	guest_checks "$rel-control-queue" --partial
-	clog=$(kernel_log "$rel-control-queue")
-	if echo "$clog" | grep -q 'kernel BUG at drivers/net/vmxnet3/vmxnet3_drv.c'; then
-		np_ok "$rel-control-queue/kernel-BUG $(echo "$clog" | grep -o 'kernel BUG at [^ ]*' | head -n 1)"
-	else
-		np_fail "$rel-control-queue/kernel-BUG: no 'kernel BUG at drivers/net/vmxnet3/vmxnet3_drv.c' in $WORK/$rel-control-queue.log"
-	fi
-	if echo "$clog" | grep -q 'Kernel panic - not syncing'; then
-		np_ok "$rel-control-queue/panic"
-	else
-		np_fail "$rel-control-queue/panic: QEMU exit status ${BOOT_RC[$rel-control-queue]} without a kernel panic"
-	fi
+	log_expect "$rel-control-queue" kernel-BUG \
+		'kernel BUG at drivers/net/vmxnet3/vmxnet3_drv.c:[0-9]+'
+	log_expect "$rel-control-queue" panic 'Kernel panic - not syncing'
 	np_timing "$rel boots $(np_since "$t")s"
 }
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# debian-form.sh - a line's xen series as Debian's kernel team carries
+# debian-form.sh - a line's series (xen, net) as Debian's kernel team carries
 # patches: debian/patches/bugfix/all/<name>.patch, each with DEP-3 headers
 # (Origin, Forwarded) after the From:, Date: and Subject: of git
 # format-patch, and the lines to append to debian/patches/series.
@@ -26,8 +26,9 @@ pdir=$top/patches/$line
 rm -rf "$out"
 mkdir -p "$out/bugfix/all"
 : > "$out/series"
-for p in $(sed -n 's/^\(xen\/[^ #]*\.patch\).*/\1/p' "$pdir/series"); do
-	# 0001-xen-evtchn-keep-....patch -> xen-evtchn-keep-....patch
+for p in $(sed -n 's/^\(\(xen\|net\)\/[^ #]*\.patch\).*/\1/p' "$pdir/series"); do
+	# 0001-xen-evtchn-keep-....patch -> xen-evtchn-keep-....patch,
+	# 0001-vmxnet3-drop-....patch -> vmxnet3-drop-....patch
 	name=$(basename "$p" | sed 's/^[0-9]*-//')
 	# The mbox header: From:, Date:, Subject: (folded lines included),
 	# then DEP-3's own fields, then the message and the diff as they are.
