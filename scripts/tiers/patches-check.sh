@@ -461,7 +461,7 @@ upstream_apply()
 release_run()
 {
 	local rel=$1 t t_rel TREE KSRC_LINE KSRC_VERSION PDIR p RW \
-		ROOT RKVER KVER ok img_src hdr_src
+		ROOT RKVER KVER img_src hdr_src
 
 	t_rel=$(np_now)
 	np_release "$rel" || { np_tab_fail "$rel" applies release "not in scripts/conf/releases"; return; }
@@ -514,14 +514,12 @@ release_run()
 	# The Debian kernel team's way: quilt, from the series file.
 	np_tab_check "$rel" applies quilt-push-a quilt_applies "$TREE" "$PDIR"
 	np_tab_check "$rel" applies debian-form-quilt debian_form "$KSRC_LINE" "$TREE"
-	ok=1
 	for p in $(series_patches "$PDIR"); do
 		if git -C "$TREE" am -q --keep-cr "$PDIR/$p" >> "$WORK/setup.log" 2>&1; then
 			pok "$rel" applies "git-am($p)"
 		else
 			np_tab_fail "$rel" applies "git-am($p)" "does not apply (log: $WORK/setup.log)"
 			git -C "$TREE" am --abort > /dev/null 2>&1
-			ok=
 			break
 		fi
 		np_tab_check "$rel" checkpatch "checkpatch($p)" checkpatch "$TREE" "$PDIR/$p"

@@ -66,28 +66,24 @@ np_need_pkgs @boot @cc @net @patches >> "$WORK/setup.log" 2>&1 ||
 np_run make -C "$SRCDIR/tests" vmxnet3/np_ethstats ||
 	np_fatal build "tests/vmxnet3/np_ethstats does not build"
 
-# debian_module REL OUT: the release's own vmxnet3.ko, uncompressed.
+# debian_module OUT: the release's own vmxnet3.ko as OUT, uncompressed.
 debian_module()
 {
 	local ko
 
 	for ko in "$GUEST_MODULES"/kernel/drivers/net/vmxnet3/vmxnet3.ko*; do
-		case $ko in
-		*.xz)	xz -dc "$ko" > "$1" ;;
-		*.zst)	zstd -dcq "$ko" > "$1" ;;
-		*)	cp "$ko" "$1" ;;
-		esac
+		cp "$ko" "$1${ko##*.ko}" && dom0_ko_plain "$1${ko##*.ko}"
 		return
 	done
 	return 1
 }
 
-# build REL DIR KO: kbuild in DIR by the release root's compiler against
+# build DIR KO: kbuild in DIR by the release root's compiler against
 # its headers; KO must come out with the kernel's vermagic.
 build()
 {
-	np_run np_root_kbuild "$GUEST_ROOT" "$KVER" "$2" -j2 modules &&
-		modinfo -F vermagic "$2/$3" | grep -q "^$KVER "
+	np_run np_root_kbuild "$GUEST_ROOT" "$KVER" "$1" -j2 modules &&
+		modinfo -F vermagic "$1/$2" | grep -q "^$KVER "
 }
 
 # release_run REL: build, boot and check one release.
@@ -129,13 +125,13 @@ release_run()
 	cp "$SRCDIR/tests/vmxnet3/np_vmxlie.c" "$SRCDIR/tests/vmxnet3/Kbuild" "$RW/lie/"
 	git -C "$TREE" archive pristine drivers/net/vmxnet3 |
 		tar -x -C "$RW/lie" --strip-components=3 --wildcards '*.h'
-	if build "$rel" "$RW/src/drivers/net/vmxnet3" vmxnet3.ko; then
+	if build "$RW/src/drivers/net/vmxnet3" vmxnet3.ko; then
 		np_ok "$rel/build-vmxnet3.ko-patched"
 	else
 		np_fail "$rel/build-vmxnet3.ko-patched: (log: $WORK/setup.log)"
 		return
 	fi
-	if build "$rel" "$RW/lie" np_vmxlie.ko; then
+	if build "$RW/lie" np_vmxlie.ko; then
 		np_ok "$rel/build-np_vmxlie.ko"
 	else
 		np_fail "$rel/build-np_vmxlie.ko: (log: $WORK/setup.log)"
