@@ -87,5 +87,41 @@ class Skeleton(unittest.TestCase):
                                          if 'work directory kept' in w])
 
 
+class ForeignCrash(unittest.TestCase):
+    """dom0.sh's boot_foreign: which crashes end in a new boot."""
+
+    def crash(self, log, tinit='3'):
+        with tempfile.TemporaryDirectory() as work:
+            with open(os.path.join(work, 'b.log'), 'w') as f:
+                f.write(log)
+            rc, out = bash('. "$1/scripts/lib/dom0.sh"; WORK=' + work +
+                           '; BOOT_TINIT[b]=' + tinit +
+                           '; boot_foreign b && echo retry || echo report')
+        return out.strip()
+
+    def test_any_crash_before_init(self):
+        self.assertEqual(self.crash('kernel BUG at x.c:1!\n', tinit=''),
+                         'retry')
+
+    def test_text_patching_trap_after_init(self):
+        self.assertEqual(self.crash(
+            '[ 12.9] int3: 0000 [#1] PREEMPT SMP NOPTI\r\n'
+            '[ 12.9] RIP: e030:crng_make_state+0x22/0x2e0\n'
+            'Modules linked in: xen_gntalloc xen_evtchn(O)\n'), 'retry')
+        self.assertEqual(self.crash(
+            '[ 1.3] Oops: int3: 0000 [#1] SMP NOPTI\n'), 'retry')
+
+    def test_our_crashes_are_reported(self):
+        self.assertEqual(self.crash(
+            '[ 5.0] kernel BUG at drivers/xen/evtchn.c:264!\n'
+            '[ 5.0] Oops: invalid opcode: 0000 [#1]\n'), 'report')
+        self.assertEqual(self.crash(
+            '[ 5.0] int3: 0000 [#1] SMP\n'
+            '[ 5.0]  evtchn_ioctl+0x10/0x90 [xen_evtchn]\n'), 'report')
+        self.assertEqual(self.crash(
+            '[ 5.0] BUG: kernel NULL pointer dereference\n'
+            '[ 5.1] int3: 0000 [#2] SMP\n'), 'report')
+
+
 if __name__ == '__main__':
     unittest.main()
