@@ -93,7 +93,8 @@ echo "  vermagic: $(field vermagic)"
 # ENOSYS is the in-tree driver's answer to an unknown ioctl: the ABI.
 files=$(cd "$NP_TOP" && git ls-files -co --exclude-standard \
 	'drivers/*.[ch]' 'include/*.[ch]' 'kunit/*.[ch]' \
-	tests/skbguard/skb_guard_bench.c | grep -v '\.mod\.c$')
+	tests/skbguard/skb_guard_bench.c | grep -v '\.mod\.c$' |
+	while read -r f; do [ -L "$NP_TOP/$f" ] || echo "$f"; done)	# kunit/'s links
 cp_log=$work/checkpatch.log
 if (cd "$NP_TOP" && perl "$cp_dir/scripts/checkpatch.pl" --no-tree -f \
 	--strict --quiet --ignore ENOSYS $files) >"$cp_log" 2>&1; then

@@ -8,11 +8,12 @@
 # The kernel tree is Debian's linux-source of $KUNIT_RELEASE (default
 # bookworm: 6.1), as scripts/tools/kernel-tree.sh gets it from that
 # release's own apt for make patches-check too, copied once into a cache
-# outside the repo. Our sources sit in it the way an in-tree driver would: drivers/nopanic/ holds symlinks to kunit/*, to
-# drivers/xen/evtchn/evtchn_core.[ch], to drivers/net/skb_guard/skb_guard.c
-# and skb_guard_compat.h, and (as nopanic-include) to include/, and
-# drivers/Kconfig and drivers/Makefile reach that directory. kunit.py builds
-# and boots UML.
+# outside the repo. Our sources sit in it the way an in-tree driver would:
+# drivers/nopanic/ is a symlink to kunit/, whose own symlinks reach the
+# sources under test (drivers/xen/evtchn/evtchn_core.[ch],
+# drivers/net/skb_guard/skb_guard.c and skb_guard_compat.h) and, as
+# nopanic-include, include/; drivers/Kconfig and drivers/Makefile reach
+# that directory. kunit.py builds and boots UML.
 #
 # Prints one ok/FAIL line per test case, one for the kernel log scan (any
 # KASAN, lockdep, UBSAN, WARNING or BUG report fails the run, and the case
@@ -25,8 +26,6 @@
 #   NOPANIC_CACHE            cache root (default /var/cache/nopanic)
 #   KUNIT_RELEASE            Debian release whose kernel source is used
 #                            (default bookworm)
-#   NOPANIC_KUNIT_CORE_DIR   directory holding the evtchn_core.[ch] to test
-#                            (default drivers/xen/evtchn; for experiments)
 #   NOPANIC_KUNIT_OUT        where the results are copied at the end
 #                            (default /tmp/nopanic-kunit)
 #   KUNIT_TIMEOUT            seconds the UML kernel may run (default 300)
@@ -60,8 +59,6 @@ SRC_TREE=$TREE KUNIT_KLINE=$KSRC_LINE SRC_VERSION=$KSRC_VERSION
 KCACHE=$NP_CACHE/kunit
 TREE=$KCACHE/linux-source-$KUNIT_KLINE
 BUILD=$KCACHE/build-$KUNIT_KLINE
-CORE_DIR=${NOPANIC_KUNIT_CORE_DIR:-$NP_TOP/drivers/xen/evtchn}
-SKB_GUARD_DIR=$NP_TOP/drivers/net/skb_guard
 OUT=${NOPANIC_KUNIT_OUT:-/tmp/nopanic-kunit}
 KUNITCONFIG=$NP_TOP/kunit/.kunitconfig
 SUBDIR=nopanic			# drivers/$SUBDIR in the kernel tree
@@ -89,45 +86,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want_stamp" ]; then
 fi
 
 # --- our sources, linked in as drivers/$SUBDIR -----------------------------
-for f in "$CORE_DIR/evtchn_core.c" "$CORE_DIR/evtchn_core.h" \
-	 "$SKB_GUARD_DIR/skb_guard.c" "$SKB_GUARD_DIR/skb_guard_compat.h" \
-	 "$NP_TOP/include/nopanic/skb_guard.h" \
-	 "$KUNITCONFIG" "$NP_TOP/kunit/Kconfig" "$NP_TOP/kunit/Kbuild"; do
-	[ -f "$f" ] || { log "missing $f"; exit 1; }
-done
-declare -A want=()
-for f in "$NP_TOP"/kunit/Kconfig "$NP_TOP"/kunit/Kbuild \
-	 "$NP_TOP"/kunit/*.c "$NP_TOP"/kunit/*.h; do
-	[ -f "$f" ] && want[$(basename "$f")]=$f
-done
-want[evtchn_core.c]=$(readlink -f "$CORE_DIR/evtchn_core.c")
-want[evtchn_core.h]=$(readlink -f "$CORE_DIR/evtchn_core.h")
-want[skb_guard.c]=$(readlink -f "$SKB_GUARD_DIR/skb_guard.c")
-want[skb_guard_compat.h]=$(readlink -f "$SKB_GUARD_DIR/skb_guard_compat.h")
-want[nopanic-include]=$(readlink -f "$NP_TOP/include")	# <nopanic/...>
-
+# drivers/nopanic is kunit/ itself: its Kbuild, Kconfig, the suites and
+# (committed symlinks) the sources under test and include/.
 kdir=$TREE/drivers/$SUBDIR
-mkdir -p "$kdir"
-changed=
-for l in "$kdir"/* "$kdir"/.[!.]*; do
-	[ -e "$l" ] || [ -L "$l" ] || continue
-	n=$(basename "$l")
-	if [ -z "${want[$n]:-}" ]; then
-		rm -f "$l"
-		changed=1
-	fi
-done
-for n in "${!want[@]}"; do
-	if [ "$(readlink "$kdir/$n" 2>/dev/null)" != "${want[$n]}" ]; then
-		ln -sfn "${want[$n]}" "$kdir/$n"
-		changed=1
-	fi
-done
-# make compares modification times of the link targets: a link switched to
-# an older file would not be rebuilt.
-if [ -n "$changed" ]; then
-	rm -f "$BUILD/drivers/$SUBDIR"/*.o "$BUILD/drivers/$SUBDIR"/*.a
-fi
+[ -L "$kdir" ] || rm -rf "$kdir"
+ln -sfn "$NP_TOP/kunit" "$kdir"
 
 append_once() { # file line
 	grep -qxF "$2" "$1" || printf '%s\n' "$2" >>"$1"

@@ -1,0 +1,1 @@
+../drivers/xen/evtchn/evtchn_core.h

@@ -1,0 +1,1 @@
+../drivers/net/skb_guard/skb_guard.c
