@@ -8,7 +8,8 @@
 # through scripts/lib/ktap.py), the kernel's log from the console
 # ($WORK/NAME.log).
 #
-#   dom0_initramfs DIR          busybox root with /init and the plans
+#   dom0_initramfs DIR [PROG...] busybox root with /init, the plans and
+#                               the test programs tests/PROG in /bin
 #   dom0_modules DIR TREE KVER  TREE's Xen drivers and updates/ into DIR's
 #                               /lib/modules/KVER, decompressed (busybox
 #                               loads only plain .ko), depmod run on them
@@ -41,7 +42,7 @@ INTREE_BUG='kernel BUG at drivers/xen/evtchn.c'
 # dom0_initramfs DIR: a busybox root, /init and the guest plans.
 dom0_initramfs()
 {
-	local ird=$1 applet
+	local ird=$1 applet p
 
 	mkdir -p "$ird"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,plans}
 	cp /bin/busybox "$ird/bin/busybox"
@@ -53,6 +54,9 @@ dom0_initramfs()
 	install -m 755 "$NP_TOP/tests/guest/init" "$ird/init"
 	install -m 644 "$NP_TOP"/tests/guest/*.sh "$ird/plans/"
 	install -m 644 "$NP_BAD_LOG_FILE" "$ird/plans/bad-log"
+	for p in "${@:2}"; do
+		install -m 755 "$NP_TOP/tests/$p" "$ird/bin/${p##*/}" || return
+	done
 }
 
 # dom0_modules DIR TREE KVER: only what dom0 loads: the Xen drivers
@@ -421,13 +425,8 @@ guest_checks()
 	guest_plan_memory "$name"
 
 	while IFS= read -r line; do
-		case "$line" in
-		"ok "*)		np_ok "${line#ok }" ;;
-		"FAIL "*)	np_fail "${line#FAIL }" ;;
-		"skip "*)	np_skip "${line#skip }" ;;
-		*" passed, "*)	continue ;;
-		*)		np_fail "$name/ktap: '$line'" ;;
-		esac
+		case $line in *" passed, "*) continue ;; esac
+		np_relay "$line" || np_fail "$name/ktap: '$line'"
 		n=$((n + 1))
 	done < <(python3 "$NP_TOP/scripts/lib/ktap.py" --name "$name" ${2:+"$2"} \
 			"${expect[@]}" "$WORK/$name.ktap")

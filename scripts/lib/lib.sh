@@ -226,21 +226,37 @@ np_relay() {
 	esac
 }
 
-# np_relay_tier NAME CMD...: another tier's results (CMD's KTAP, less
-# its version and plan lines) relayed as this tier's; one failure if CMD
-# ended without its plan line (it died).
+# np_relay_tier NAME CMD...: another tier's results (CMD's KTAP)
+# relayed as this tier's; one failure if CMD ended without its plan line
+# (it died).
 np_relay_tier() {
-	local name=$1 line plan=
+	local name=$1
 
 	shift
+	np_tab_relay < <("$@" 2>&1) || np_fail "$name: ended without its plan line"
+}
+
+# np_tab_relay [ROW COLUMN_FN [HOOK]]: the KTAP on stdin relayed
+# (np_relay), each result also counted in the table's ROW, in the column
+# COLUMN_FN prints for the result's name (less a leading "ROW/"), and
+# passed to HOOK ROW ok|fail NAME; other lines passed through, but for
+# the version, plan and summary lines. Fails if there was no plan line.
+np_tab_relay() {
+	local line plan=
+
 	while IFS= read -r line; do
 		case $line in
 		"1.."[0-9]*)	plan=1 ;;
 		"KTAP version"*|*" passed, "*" failed"*) ;;
-		*)		np_relay "$line" || echo "$line" ;;
+		*)	if ! np_relay "$line"; then
+				echo "$line"
+			elif [ -n "${1:-}" ] && [ "$NP_R" != skip ]; then
+				np_tab_mark "$1" "$("$2" "${NP_RNAME#"$1"/}")" "$NP_R"
+				[ -z "${3:-}" ] || "$3" "$1" "$NP_R" "$NP_RNAME"
+			fi ;;
 		esac
-	done < <("$@" 2>&1)
-	[ -n "$plan" ] || np_fail "$name: ended without its plan line"
+	done
+	[ -n "$plan" ]
 }
 
 np_summary() {

@@ -123,5 +123,30 @@ class ForeignCrash(unittest.TestCase):
             '[ 5.1] int3: 0000 [#2] SMP\n'), 'report')
 
 
+class Relay(unittest.TestCase):
+    """np_tab_relay and np_relay_tier: another tool's KTAP counted here."""
+
+    def test_results_counted_in_their_columns(self):
+        rc, out = bash(r"""
+            col() { case $1 in a/*) echo colA ;; *) echo colB ;; esac; }
+            hook() { echo "$*" >&2; }
+            np_tab_relay sid col hook 2> hooked < <(printf '%s\n' 'KTAP version 1' \
+                'ok 1 sid/a/x' 'not ok 2 b # why' 'ok 3 c # SKIP no' \
+                'noise' '1..3' '1 passed, 1 failed') > /dev/null
+            echo "plan $?"
+            np_tab_cell sid colA; np_tab_cell sid colB; np_summary | tail -n 1
+            cat hooked; rm hooked""")
+        self.assertEqual(out.splitlines(), [
+            'plan 0', 'ok 1', 'FAIL 1/1', '1 passed, 1 failed, 1 skipped',
+            'sid ok sid/a/x', 'sid fail b'])
+
+    def test_a_tool_that_died_is_a_failure(self):
+        rc, out = bash(r"""
+            np_relay_tier t printf '%s\n' 'ok 1 one' 'ok 2 two'
+            np_summary | tail -n 1""")
+        self.assertIn('not ok 3 t # ended without its plan line', out)
+        self.assertEqual(out.splitlines()[-1], '2 passed, 1 failed')
+
+
 if __name__ == '__main__':
     unittest.main()

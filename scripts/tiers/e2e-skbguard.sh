@@ -129,15 +129,13 @@ np_timing "build $(np_since "$t")s"
 t=$(np_now)
 IRD=$WORK/initramfs
 # dom0.sh's busybox root, with the skb guard's own /init and plan.
-dom0_initramfs "$IRD"
+dom0_initramfs "$IRD" skbguard/np_sendframes skbguard/np_randframes
 install -m 755 "$SRCDIR/tests/skbguard/init" "$IRD/init"
 if [ "$MODE" = bench ]; then
 	install -m 644 "$SRCDIR/tests/skbguard/plan-bench.sh" "$IRD/plans/plan.sh"
 else
 	install -m 644 "$SRCDIR/tests/skbguard/plan.sh" "$IRD/plans/plan.sh"
 fi
-install -m 755 "$SRCDIR/tests/skbguard/np_sendframes" "$IRD/bin/np_sendframes"
-install -m 755 "$SRCDIR/tests/skbguard/np_randframes" "$IRD/bin/np_randframes"
 mkdir -p "$IRD/lib/nopanic"
 # shellcheck disable=SC2086
 install -m 644 $KOS "$IRD/lib/nopanic/"

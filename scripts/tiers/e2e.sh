@@ -187,10 +187,8 @@ np_timing "tests $(np_since "$t")s"
 
 t=$(np_now)
 IRD=$WORK/initramfs
-dom0_initramfs "$IRD"
-for p in $PROGS; do
-	install -m 755 "$SRCDIR/tests/$p" "$IRD/bin/$p"
-done
+# shellcheck disable=SC2086 # a list of programs
+dom0_initramfs "$IRD" $PROGS
 install -D -m 644 "$WORK/kbinder/np_kbinder.ko" "$IRD/lib/nopanic/np_kbinder.ko"
 # Xen's tools, for scripts/tiers/e2e-toolstack.sh.
 if [ -n "${E2E_TOOLS:-}" ]; then

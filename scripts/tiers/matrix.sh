@@ -376,36 +376,24 @@ clients_table()
 }
 
 # count_boot REL: the checks of REL's last boot (the boot's own, the
-# guest's, the log), each counted in its column.
+# guest's, the log), each counted in its column and for the clients.
 count_boot()
 {
-	local rel=$1 line
-
-	while IFS= read -r line; do
-		if ! np_relay "$line"; then
-			echo "$line"
-			continue
-		fi
-		[ "$NP_R" != skip ] || continue
-		client_mark "$rel" "$NP_R" "$NP_RNAME"
-		np_tab_mark "$rel" "$(column "${NP_RNAME#"$rel"/}")" "$NP_R"
-	done < <(boot_checks "$rel"; guest_checks "$rel"; log_clean "$rel")
+	np_tab_relay "$1" column client_mark < <(boot_checks "$1"
+		guest_checks "$1"; log_clean "$1") || :
 }
 
 # matrix_initramfs REL DIR: the dom0's initramfs: the plans, the test
 # programs, the skb guard's modules and tools, the root's module tree.
 matrix_initramfs()
 {
-	local rel=$1 ird=$2 p
+	local rel=$1 ird=$2
 
 	rm -rf "$ird"
-	dom0_initramfs "$ird" || return 1
-	for p in $PROGS; do
-		install -m 755 "$SRCDIR/tests/$p" "$ird/bin/$p" || return 1
-	done
+	# shellcheck disable=SC2086 # a list of programs
+	dom0_initramfs "$ird" $PROGS skbguard/np_sendframes || return 1
 	mkdir -p "$ird/lib/nopanic" &&
 	install -m 644 "$WORK/$rel.skbg"/*.ko "$ird/lib/nopanic/" &&
-	install -m 755 "$SRCDIR/tests/skbguard/np_sendframes" "$ird/bin/" &&
 	install -m 644 "$SRCDIR/tests/skbguard/plan.sh" "$ird/plans/skbguard.sh" &&
 	dom0_iproute2 "$ird" &&
 	DOM0_XENSTORED=$(case " $CXENSTORED_IN " in *" $rel "*) echo c ;; esac) \

@@ -97,32 +97,6 @@ pok()
 	np_tab_mark "$1" "$2" ok
 }
 
-# lines_to_checks REL COL: a tier's KTAP on stdin (scripts/tiers/vmxnet3.sh),
-# its results counted in REL's COL (names that start with REL kept as
-# they are); everything else passed through.
-lines_to_checks()
-{
-	local rel=$1 col=$2 line rest
-
-	while IFS= read -r line; do
-		rest=${line#*ok [0-9]* }
-		case $rest in
-		"$rel"[-/]*)	;;
-		*)		rest=$rel/$rest ;;
-		esac
-		case $line in
-		"ok "[0-9]*" "*)
-			np_ok "$rest"
-			np_tab_mark "$rel" "$col" ok ;;
-		"not ok "[0-9]*" "*)
-			np_fail "${rest%% # *}${rest#"${rest%% # *}"}"
-			np_tab_mark "$rel" "$col" fail ;;
-		"KTAP version"*|"1.."[0-9]*|*" passed, "*" failed"*) ;;
-		*)	echo "  $line" ;;
-		esac
-	done
-}
-
 # in_root ROOT CMD...: a command in the root, its output in the setup log.
 in_root()
 {
@@ -292,6 +266,12 @@ md5_of()
 	md5sum "$1" | cut -d ' ' -f 1
 }
 
+# vmxnet3_col CHECK: make vmxnet3's checks all count in one column.
+vmxnet3_col()
+{
+	echo vmxnet3
+}
+
 # vmxnet3_wanted REL
 vmxnet3_wanted()
 {
@@ -306,13 +286,11 @@ vmxnet3_wanted()
 # two built here), and the two modules.
 patches_initramfs()
 {
-	local ird=$1 p
+	local ird=$1
 
 	rm -rf "$ird"
-	dom0_initramfs "$ird" || return 1
-	for p in $PROGS; do
-		install -m 755 "$SRCDIR/tests/$p" "$ird/bin/$p" || return 1
-	done
+	# shellcheck disable=SC2086 # a list of programs
+	dom0_initramfs "$ird" $PROGS || return 1
 	dom0_modules "$ird" "$GUEST_MODULES" "$KVER" || return 1
 	rm -rf "$ird/lib/modules/$KVER/updates"
 	find "$ird/lib/modules/$KVER" -name 'xen-evtchn.ko*' -delete
@@ -330,7 +308,7 @@ patches_initramfs()
 # dom0 after that (on every line it does: kernel BUG).
 dom0_run()
 {
-	local rel=$1 name=$2 args=$3 line t
+	local rel=$1 name=$2 args=$3 t
 
 	t=$(np_now)
 	boots "$name" "np.mode=patches $args" >> "$WORK/setup.log"
@@ -345,15 +323,8 @@ dom0_run()
 		np_fail "$rel/$name/patched-run did not finish (log: $WORK/$name.log)"
 		np_tab_mark "$rel" "$(col_of "$name/")" fail
 	fi
-	python3 "$SRCDIR/scripts/lib/ktap.py" "$WORK/$name.ktap" > "$RW/$name.txt"
-	while IFS= read -r line; do
-		case $line in
-		"ok "*)		pok "$rel" "$(col_of "${line#ok }")" "${line#ok }" ;;
-		"FAIL "*)	np_fail "$rel/${line#FAIL }"
-				np_tab_mark "$rel" "$(col_of "${line#FAIL }")" fail ;;
-		"SKIP "*)	np_skip "$rel/${line#SKIP }" ;;
-		esac
-	done < "$RW/$name.txt"
+	np_tab_relay "$rel" col_of < <(python3 "$SRCDIR/scripts/lib/ktap.py" \
+		--name "$rel" "$WORK/$name.ktap" | tee "$RW/$name.txt") || :
 }
 
 # col_of CHECK: the column a guest check counts in.
@@ -372,13 +343,11 @@ col_of()
 # the plans, the test programs, the kernel's own Xen modules.
 line_kernel_initramfs()
 {
-	local ird=$RW/initramfs p
+	local ird=$RW/initramfs
 
 	rm -rf "$ird"
-	dom0_initramfs "$ird" || return 1
-	for p in $PROGS; do
-		install -m 755 "$SRCDIR/tests/$p" "$ird/bin/$p" || return 1
-	done
+	# shellcheck disable=SC2086 # a list of programs
+	dom0_initramfs "$ird" $PROGS || return 1
 	dom0_modules "$ird" "$1" "$2" &&
 	dom0_pack "$ird" "$WORK/initrd.cpio.gz"
 }
@@ -565,7 +534,7 @@ release_run()
 			np_timing "$rel guest $(np_since "$t")s"
 			dom0_run "$rel" "patches_$rel" \
 				"np.patched_md5=$(md5_of "$RW/patched.ko") np.unpatched_md5=$(md5_of "$RW/unpatched.ko")"
-			grep -q '^\(ok\|FAIL\) control/hardening-fails' "$RW/patches_$rel.txt" ||
+			grep -q "^\\(ok\\|FAIL\\) $rel/control/hardening-fails" "$RW/patches_$rel.txt" ||
 				np_tab_fail "$rel" control hardening-fails "the control did not report (log: $WORK/patches_$rel.ktap)"
 			kernel_proof "$rel"
 		else
@@ -581,8 +550,9 @@ release_run()
 		np_skip "$rel/vmxnet3: not in PATCHES_VMXNET3=${PATCHES_VMXNET3:-}"
 	else
 		t=$(np_now)
-		lines_to_checks "$rel" vmxnet3 < <(VMX_WORK=$RW/vmxnet3 \
-			"$SRCDIR/scripts/tiers/vmxnet3.sh" "$rel" 2>> "$WORK/setup.log")
+		np_tab_relay "$rel" vmxnet3_col < <(VMX_WORK=$RW/vmxnet3 \
+			"$SRCDIR/scripts/tiers/vmxnet3.sh" "$rel" 2>> "$WORK/setup.log") ||
+			np_tab_fail "$rel" vmxnet3 vmxnet3 "the tier ended without its plan line"
 		np_timing "$rel vmxnet3 $(np_since "$t")s"
 	fi
 

@@ -218,7 +218,7 @@ run_out()
 # initramfs: busybox, the plans, the test programs, the module tree.
 initramfs()
 {
-	local t ird p
+	local t ird
 
 	t=$(np_now)
 	# shellcheck disable=SC2086 # a list of targets
@@ -227,14 +227,11 @@ initramfs()
 		np_fatal tests "make -C tests failed"
 	}
 	ird=$WORK/initramfs
-	dom0_initramfs "$ird"
-	for p in $PROGS; do
-		install -m 755 "$SRCDIR/tests/$p" "$ird/bin/$p"
-	done
 	# The skb guard's random frames (tests/skbguard/plan.sh's random()).
 	np_run make -C "$SRCDIR/tests" skbguard/np_randframes ||
 		np_fatal tests "np_randframes does not build"
-	install -m 755 "$SRCDIR/tests/skbguard/np_randframes" "$ird/bin/np_randframes"
+	# shellcheck disable=SC2086 # a list of programs
+	dom0_initramfs "$ird" $PROGS skbguard/np_randframes
 	install -m 644 "$SRCDIR/tests/skbguard/plan.sh" "$ird/plans/skbguard.sh"
 	if [ -n "${SKB_KOS:-}" ]; then
 		mkdir -p "$ird/lib/nopanic"

@@ -142,10 +142,9 @@ release_run()
 	# The initramfs: dom0.sh's busybox root, the skb guard's /init.
 	t=$(np_now)
 	rm -rf "$RW/ird"
-	dom0_initramfs "$RW/ird"
+	dom0_initramfs "$RW/ird" vmxnet3/np_ethstats
 	install -m 755 "$SRCDIR/tests/skbguard/init" "$RW/ird/init"
 	install -m 644 "$SRCDIR/tests/vmxnet3/plan.sh" "$RW/ird/plans/plan.sh"
-	install -m 755 "$SRCDIR/tests/vmxnet3/np_ethstats" "$RW/ird/bin/"
 	mkdir -p "$RW/ird/lib/nopanic"
 	install -m 644 "$RW/src/drivers/net/vmxnet3/vmxnet3.ko" \
 		"$RW/lie/np_vmxlie.ko" "$RW/ird/lib/nopanic/"

@@ -35,26 +35,16 @@
 VCHAN_CYCLES=${NP_VCHAN_CYCLES:-2}
 VCHAN_PATH=/local/domain/0/data/nopanic-vchan
 
-# vchan_wait_for SECS FILE TEXT: FILE contains TEXT within SECS seconds.
-vchan_wait_for()
+# has FILE TEXT: FILE contains TEXT (wait_for's test).
+has()
 {
-	local end=$(($(np_now) + $1))
-
-	while ! grep -q "$3" "$2" 2>/dev/null; do
-		[ "$(np_now)" -lt "$end" ] || return 1
-		sleep 0.2
-	done
+	grep -q "$2" "$1" 2>/dev/null
 }
 
-# vchan_gone SECS PID: PID has exited within SECS seconds.
-vchan_gone()
+# gone PID: PID has exited (wait_for's test).
+gone()
 {
-	local end=$(($(np_now) + $1))
-
-	while kill -0 "$2" 2>/dev/null; do
-		[ "$(np_now)" -lt "$end" ] || return 1
-		sleep 0.2
-	done
+	! kill -0 "$1" 2>/dev/null
 }
 
 # vchan_cycle N VICTIM: one connection, VICTIM (server or client) killed.
@@ -77,14 +67,14 @@ vchan_cycle()
 	cli=$!
 
 	echo "to-server-$n" >&8
-	if vchan_wait_for 15 "$d/srv.out" "to-server-$n"; then
+	if wait_for 15 has "$d/srv.out" "to-server-$n"; then
 		np_ok "${P}vchan/$n/client-to-server"
 	else
 		np_fail "${P}vchan/$n/client-to-server" \
 			"server got '$(head -c 200 "$d/srv.out")'; stderr: $(cat "$d/srv.err" "$d/cli.err" | tail -n 4 | tr '\n' ' ')"
 	fi
 	echo "to-client-$n" >&7
-	if vchan_wait_for 15 "$d/cli.out" "to-client-$n"; then
+	if wait_for 15 has "$d/cli.out" "to-client-$n"; then
 		np_ok "${P}vchan/$n/server-to-client"
 	else
 		np_fail "${P}vchan/$n/server-to-client" \
@@ -102,7 +92,7 @@ vchan_cycle()
 	fi
 	np_check "${P}vchan/$n/$name-sees-$victim-killed" \
 		"the $name still runs 15 s after the $victim was killed" \
-		vchan_gone 15 "$other"
+		wait_for 15 gone "$other"
 	kill -9 "$srv" "$cli" 2>/dev/null
 	wait "$srv" "$cli" 2>/dev/null
 	exec 7>&- 8>&-
@@ -212,7 +202,7 @@ vg_cfg()
 # vg_console_has SECS TEXT: the vchan guest's console shows TEXT.
 vg_console_has()
 {
-	vchan_wait_for "$1" "$CONLOG/guest-$VG_NAME.log" "$2"
+	wait_for "$1" has "$CONLOG/guest-$VG_NAME.log" "$2"
 }
 
 # vg_data PHASE IN OUT: dom0 writes through IN, reads OUT; checks both
@@ -228,7 +218,7 @@ vg_data()
 		np_fail "${P}vchan-guest/$ph/dom0-to-guest" \
 			"guest: $(grep -a "phase=$ph" "$CONLOG/guest-$VG_NAME.log" | tr -d '\r' | tail -n 3 | tr '\n' ' ')"
 	fi
-	if vchan_wait_for 15 "$out" "from-domu-$ph"; then
+	if wait_for 15 has "$out" "from-domu-$ph"; then
 		np_ok "${P}vchan-guest/$ph/guest-to-dom0"
 	else
 		np_fail "${P}vchan-guest/$ph/guest-to-dom0" \
@@ -308,7 +298,7 @@ vchan_guest()
 			echo np-die >&8
 			np_check "${P}vchan-guest/b/dom0-sees-guest-killed" \
 				"dom0's client still runs 20 s after the guest's server was killed" \
-				vchan_gone 20 "$cpid"
+				wait_for 20 gone "$cpid"
 		elif kill -0 "$cpid" 2>/dev/null; then
 			:	# vg_alive has said why
 		else
@@ -388,7 +378,7 @@ qdisk_guest()
 	qpid=$(pidof xen-qemu-system-i386 qemu-system-i386 | cut -d ' ' -f 1)
 	np_check "${P}qdisk/qemu-runs" "no QEMU process: $(tail -n 4 "/var/log/xen/qemu-dm-$name.log" 2>/dev/null | tr '\n' ' ')" \
 		test -n "$qpid"
-	if vchan_wait_for 120 "$CONLOG/guest-$name.log" "NPDOMU-QDISK token=$name read="; then
+	if wait_for 120 has "$CONLOG/guest-$name.log" "NPDOMU-QDISK token=$name read="; then
 		got=$(grep -a "NPDOMU-QDISK token=$name read=" "$CONLOG/guest-$name.log" | tr -d '\r' | head -n 1)
 		np_check "${P}qdisk/guest-reads-dom0" "guest: $got" \
 			test "${got#*read=}" = "from-dom0-$name"
@@ -398,7 +388,7 @@ qdisk_guest()
 	fi
 	np_check "${P}qdisk/guest-writes" \
 		"$(grep -a 'NPDOMU-QDISK' "$CONLOG/guest-$name.log" | tr -d '\r' | tail -n 2 | tr '\n' ' ')" \
-		vchan_wait_for 60 "$CONLOG/guest-$name.log" "NPDOMU-QDISK token=$name wrote"
+		wait_for 60 has "$CONLOG/guest-$name.log" "NPDOMU-QDISK token=$name wrote"
 	# xenstored's and xenconsoled's ports to the guest, and QEMU's for
 	# the disk's ring, all through the module under test.
 	during=$(np_user_ports)
@@ -412,7 +402,7 @@ qdisk_guest()
 		wait_for 30 domain_gone "$name"
 	if [ -n "$qpid" ]; then
 		np_check "${P}qdisk/qemu-gone" "QEMU ($qpid) still runs 20 s after xl destroy" \
-			vchan_gone 20 "$qpid"
+			wait_for 20 gone "$qpid"
 	fi
 	got=$(head -n 1 "$img")
 	np_check "${P}qdisk/dom0-reads-guest" "the image starts with '$(echo "$got" | head -c 60)'" \
