@@ -270,7 +270,7 @@ boot_foreign()
 {
 	local first
 
-	[ -n "${BOOT_TINIT[$1]}" ] || return 0
+	[ -n "${BOOT_TINIT[$1]:-}" ] || return 0
 	first=$(tr -d '\r' < "$WORK/$1.log" |
 		grep -Eam1 'Oops|BUG:|kernel BUG|general protection|int3: ')
 	case $first in *'int3: '*) ;; *) return 1 ;; esac

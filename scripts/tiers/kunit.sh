@@ -89,8 +89,13 @@ fi
 # drivers/nopanic is kunit/ itself: its Kbuild, Kconfig, the suites and
 # (committed symlinks) the sources under test and include/.
 kdir=$TREE/drivers/$SUBDIR
-[ -L "$kdir" ] || rm -rf "$kdir"
-ln -sfn "$NP_TOP/kunit" "$kdir"
+if [ "$(readlink "$kdir")" != "$NP_TOP/kunit" ]; then
+	[ -L "$kdir" ] || rm -rf "$kdir"
+	ln -sfn "$NP_TOP/kunit" "$kdir"
+	# make compares modification times: another clone's sources may be
+	# older than the objects built from this one's.
+	rm -f "$BUILD/drivers/$SUBDIR"/*.o "$BUILD/drivers/$SUBDIR"/*.a
+fi
 
 append_once() { # file line
 	grep -qxF "$2" "$1" || printf '%s\n' "$2" >>"$1"

@@ -423,27 +423,22 @@ intree_copy()
 # by its own gcc against its own headers, into $WORK/REL.skbg/.
 skbguard_build()
 {
-	local rel=$1 root=$2 kver=$3 b=/tmp/nopanic-skbg
+	local rel=$1 d=$WORK/$1.skbg
 
-	rm -rf "$root$b" "$WORK/$rel.skbg"
-	mkdir -p "$WORK/$rel.skbg"
-	np_skbguard_src "$root$b" || return 1
-	if in_root "$root" make -C "/lib/modules/$kver/build" M="$b" modules; then
+	rm -rf "$d" && mkdir -p "$d" && np_skbguard_src "$d/src" || return 1
+	if np_run np_root_kbuild "$2" "$3" "$d/src" modules; then
 		np_tab_check "$rel" skbguard build-in-root true
 	else
 		np_tab_fail "$rel" skbguard build-in-root "make in the root failed (log: $WORK/setup.log)"
 		return 1
 	fi
-	cp "$root$b"/drivers/net/skb_guard/*.ko "$WORK/$rel.skbg/"
-	rm -rf "${root:?}$b"
+	cp "$d/src"/drivers/net/skb_guard/*.ko "$d/"
 	# The kernel-side binder of evtchn-shared --kbinder.
-	cp -r "$SRCDIR/tests/kbinder" "$root$b"
-	if in_root "$root" make -C "/lib/modules/$kver/build" M="$b" modules; then
-		cp "$root$b/np_kbinder.ko" "$WORK/$rel.skbg/"
-	else
+	cp -r "$SRCDIR/tests/kbinder" "$d/kb"
+	np_run np_root_kbuild "$2" "$3" "$d/kb" modules &&
+		cp "$d/kb/np_kbinder.ko" "$d/" ||
 		np_tab_fail "$rel" shared kbinder-build "make in the root failed (log: $WORK/setup.log)"
-	fi
-	rm -rf "${root:?}$b"
+	rm -rf "$d/src" "$d/kb"
 }
 
 # --- the table ---------------------------------------------------------------

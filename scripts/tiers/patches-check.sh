@@ -231,13 +231,12 @@ checkpatch()
 # compiler's warnings (positions stripped) to OUT.warnings.
 build_module()
 {
-	local root=$1 kver=$2 src=$3 ko=$4 out=$5 b=/tmp/nopanic-patches-build
-
-	rm -rf "${root:?}$b"
-	mkdir -p "$root$b"
-	cp -r "$src/." "$root$b/"
-	np_chroot "$root" make -C "/lib/modules/$kver/build" M="$b" W=1 modules \
-		> "$out.log" 2>&1 || { tail -n 20 "$out.log"; return 1; }
+	np_root_kbuild "$1" "$2" "$3" W=1 modules > "$5.log" 2>&1 ||
+		{ tail -n 20 "$5.log"; return 1; }
+	grep -E 'warning:' "$5.log" | sed -E 's/^[^ ]*:[0-9]+:[0-9]+: //' |
+		sort -u > "$5.warnings"
+	cp "$3/$4" "$5"
+}
 	grep -E 'warning:' "$out.log" | sed -E 's/^[^ ]*:[0-9]+:[0-9]+: //' |
 		sort -u > "$out.warnings"
 	cp "$root$b/$ko" "$out"
