@@ -237,11 +237,6 @@ build_module()
 		sort -u > "$5.warnings"
 	cp "$3/$4" "$5"
 }
-	grep -E 'warning:' "$out.log" | sed -E 's/^[^ ]*:[0-9]+:[0-9]+: //' |
-		sort -u > "$out.warnings"
-	cp "$root$b/$ko" "$out"
-	rm -rf "${root:?}$b"
-}
 
 # evtchn_src TREE DIR: the tree's drivers/xen/evtchn.c as a module source.
 evtchn_src()
