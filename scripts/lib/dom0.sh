@@ -39,7 +39,8 @@ BAD_LOG=$(np_bad_log)
 # The in-tree driver's crash, which a negative control must reach.
 INTREE_BUG='kernel BUG at drivers/xen/evtchn.c'
 
-# dom0_initramfs DIR: a busybox root, /init and the guest plans.
+# dom0_initramfs DIR [PROG...]: a busybox root, /init, the guest plans and
+# the test programs tests/PROG (as /bin/<basename>).
 dom0_initramfs()
 {
 	local ird=$1 applet p
