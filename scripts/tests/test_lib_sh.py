@@ -128,7 +128,7 @@ class Relay(unittest.TestCase):
 
     def test_results_counted_in_their_columns(self):
         rc, out = bash(r"""
-            col() { case $1 in a/*) echo colA ;; *) echo colB ;; esac; }
+            col() { case $1 in a/*) NP_COL=colA ;; *) NP_COL=colB ;; esac; }
             hook() { echo "$*" >&2; }
             np_tab_relay sid col hook 2> hooked < <(printf '%s\n' 'KTAP version 1' \
                 'ok 1 sid/a/x' 'not ok 2 b # why' 'ok 3 c # SKIP no' \

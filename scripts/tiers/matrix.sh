@@ -67,20 +67,21 @@ MATRIX_CYCLES=${MATRIX_CYCLES:-3}
 COLS="build install upgrade load conformance stress hardening shared skbguard toolstack control remove"
 declare -gA XENV=()	# release -> the Xen version its tools report
 
-# column NAME: which column a guest check of the dom0 boot counts in.
+# column NAME: the column a guest check of the dom0 boot counts in, in
+# NP_COL.
 column()
 {
 	case $1 in
-	skbguard/*)			echo skbguard ;;
-	control/*)			echo control ;;
-	*/shared/*|*/evtchn-shared*)	echo shared ;;
-	toolstack/*)			echo toolstack ;;
-	ours/conform/*|ours/evtchn-conform*|intree/*) echo conformance ;;
+	skbguard/*)			NP_COL=skbguard ;;
+	control/*)			NP_COL=control ;;
+	*/shared/*|*/evtchn-shared*)	NP_COL=shared ;;
+	toolstack/*)			NP_COL=toolstack ;;
+	ours/conform/*|ours/evtchn-conform*|intree/*) NP_COL=conformance ;;
 	ours/stress/*|ours/evtchn-stress*|ours/stress-*|ours/dmesg-clean-after-stress)
-					echo stress ;;
+					NP_COL=stress ;;
 	ours/hardening/*|ours/evtchn-hardening*|ours/dmesg-clean-after-hardening)
-					echo hardening ;;
-	*)				echo load ;;
+					NP_COL=hardening ;;
+	*)				NP_COL=load ;;
 	esac
 }
 
