@@ -13,7 +13,7 @@
 # xenconsoled), runs `xl info` and xenstore write/read/watch round trips,
 # then N times: xl create of a minimal PV guest (the same kernel, the
 # busybox initramfs tests/guest/domu-init), its marker read from the
-# console log xenconsoled writes, xl destroy (every third cycle xl
+# console log xenconsoled writes, xl destroy (every second cycle xl
 # shutdown -w), dom0's bound event channels back at their baseline.
 # Before the guests, Xen's other clients (plan-clients.sh): libxenvchan's
 # vchan-socket-proxy with an end killed, xenconsoled's hypervisor log,
@@ -185,7 +185,7 @@ cycle()
 	on_reboot = "destroy"
 	on_crash = "destroy"
 	EOF
-	if [ $((i % 3)) = 0 ]; then how=shutdown; else how=destroy; fi
+	if [ $((i % 2)) = 0 ]; then how=shutdown; else how=destroy; fi
 	good=1
 	t0=$(uptime_f)
 	if timeout 120 xl create "$NP_TMP/$name.cfg" > "$NP_TMP/create.out" 2>&1; then
