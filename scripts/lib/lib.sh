@@ -352,15 +352,29 @@ np_release() {
 }
 
 # np_chroot ROOT CMD...: run CMD inside a release root with /proc and /sys
-# mounted for the time it runs (dkms and apt need /proc).
+# mounted for the time it runs (dkms and apt need /proc). Several tiers
+# may run in one root at once (KUnit's source query beside e2e's dkms
+# build, the background preparation beside the matrix): the mounts stay
+# while any of them runs. Each holds a shared lock while its command
+# runs; the last one out, under a mutex no new one can pass, unmounts.
 np_chroot() {
-	local root=$1 rc=0
+	local root=$1 rc=0 mx us
+
 	shift
+	exec {mx}> "$root/.nopanic-chroot.mutex" {us}> "$root/.nopanic-chroot.users"
+	flock -x "$mx"
+	flock -s "$us"
 	mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
 	mountpoint -q "$root/sys" || mount -t sysfs sysfs "$root/sys"
+	flock -u "$mx"
 	DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 \
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$root" "$@" || rc=$?
-	umount "$root/sys" "$root/proc" 2>/dev/null || :
+	flock -u "$us"
+	flock -x "$mx"
+	if flock -xn "$us"; then
+		umount "$root/sys" "$root/proc" 2>/dev/null || :
+	fi
+	exec {mx}>&- {us}>&-
 	return "$rc"
 }
 

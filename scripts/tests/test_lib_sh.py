@@ -148,5 +148,33 @@ class Relay(unittest.TestCase):
         self.assertEqual(out.splitlines()[-1], '2 passed, 1 failed')
 
 
+
+@unittest.skipUnless(os.geteuid() == 0 and os.path.exists('/bin/busybox'),
+                     'needs root (mount, chroot) and /bin/busybox')
+class Chroot(unittest.TestCase):
+    """np_chroot: two commands in one root at once; the one that ends first
+    leaves /proc mounted for the other, the last one unmounts."""
+
+    def test_mounts_stay_while_another_runs(self):
+        with tempfile.TemporaryDirectory() as root:
+            for d in ('bin', 'proc', 'sys'):
+                os.mkdir(os.path.join(root, d))
+            subprocess.run(['cp', '/bin/busybox', root + '/bin/'], check=True)
+            os.symlink('busybox', root + '/bin/sh')
+            rc, out = bash(r"""
+                r=$2
+                np_chroot "$r" /bin/busybox sh -c \
+                    '/bin/busybox sleep 2; /bin/busybox test -e /proc/self/stat' &
+                a=$!
+                /bin/busybox sleep 0.5
+                np_chroot "$r" /bin/busybox true; echo "short $?"
+                wait $a; echo "long $?"
+                mountpoint -q "$r/proc" && echo mounted || echo unmounted
+                """.replace('$2', root))
+            subprocess.run(['umount', root + '/proc', root + '/sys'],
+                           stderr=subprocess.DEVNULL)
+        self.assertEqual(out.splitlines(), ['short 0', 'long 0', 'unmounted'])
+
+
 if __name__ == '__main__':
     unittest.main()
