@@ -151,12 +151,10 @@ for tier in $tiers; do
 		bg=$! bg_tier=kunit
 		continue
 	fi
-	if [ "$tier" = patches-check ]; then
-		if [ -n "$prep" ]; then
-			wait "$prep" || echo "background preparation failed (the tiers make what they need)"
-			tail -n 1 "$logs/prepare.log"
-			prep=
-		fi
+	if [ "$tier" = patches-check ] && [ -n "$prep" ]; then
+		wait "$prep" || echo "background preparation failed (the tiers make what they need)"
+		tail -n 1 "$logs/prepare.log"
+		prep=
 	fi
 	echo "=== $tier"
 	t0=$(date +%s)

@@ -101,6 +101,16 @@ np_ind()
 	done
 }
 
+# np_put LINE: LINE to the channel, its CRs (a console's) dropped; tr
+# runs only for a line that has one.
+np_put()
+{
+	case $1 in
+	*"$NP_CR"*)	echo "$1" | tr -d '\r' >> "$NP_OUT" ;;
+	*)		echo "$1" >> "$NP_OUT" ;;
+	esac
+}
+
 # np_rel NAME: NAME relative to the innermost open subtest whose path it
 # starts with, in NP_REL ('#' would start a KTAP directive: '-').
 np_rel()
@@ -133,11 +143,7 @@ np_result()
 	n=$((n + 1))
 	echo "$n" > "$NP_K/n.$NP_D"
 	[ "$1" = ok ] || echo 1 > "$NP_K/fail.$NP_D"
-	case $NP_REL${3:-} in
-	*"$NP_CR"*)
-		echo "$NP_IND$1 $n $NP_REL${3:+ # $3}" | tr -d '\r' >> "$NP_OUT" ;;
-	*)	echo "$NP_IND$1 $n $NP_REL${3:+ # $3}" >> "$NP_OUT" ;;
-	esac
+	np_put "$NP_IND$1 $n $NP_REL${3:+ # $3}"
 }
 
 np_ok()
@@ -177,10 +183,7 @@ np_check()
 np_info()
 {
 	np_ind
-	case $* in
-	*"$NP_CR"*)	echo "$NP_IND# $*" | tr -d '\r' >> "$NP_OUT" ;;
-	*)		echo "$NP_IND# $*" >> "$NP_OUT" ;;
-	esac
+	np_put "$NP_IND# $*"
 }
 
 # np_info_lines PREFIX: each line of stdin as a diagnostic after PREFIX.
